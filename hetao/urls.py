@@ -1,0 +1,21 @@
+"""Top-level URLs: the curator admin for now; the API and public pages join here."""
+
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpRequest, JsonResponse
+from django.urls import path
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness and database check for the load balancer (one query)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})
+
+
+urlpatterns = [
+    path(settings.DJANGO_ADMIN_PATH, admin.site.urls),
+    path("healthz", healthz, name="healthz"),
+]

@@ -1,0 +1,340 @@
+"""The common core of every curated record (DESIGN.md, Core data model)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from registry import identifiers, search
+from registry.models.choices import Publication, Section, Verification
+from registry.models.currencies import ISO_4217
+
+# Display fallback for trilingual text: requested script, then English, then 繁體, then 简体.
+FALLBACK_ORDER = ("en", "zh_hant", "zh_hans")
+LANGUAGE_SUFFIX = {"en": "en", "zh-hans": "zh_hans", "zh-hant": "zh_hant"}
+
+
+def language_suffix(lang: str | None) -> str:
+    """Map a Django language code (``zh-hant``, ``zh-hk``…) to a field suffix."""
+    lang = (lang or get_language() or "en").lower()
+    if lang in LANGUAGE_SUFFIX:
+        return LANGUAGE_SUFFIX[lang]
+    if lang.startswith("zh"):
+        traditional = ("hant", "tw", "hk", "mo")
+        return "zh_hant" if any(tag in lang for tag in traditional) else "zh_hans"
+    return "en"
+
+
+def localised(instance: models.Model, stem: str, lang: str | None = None) -> str:
+    """The ``stem`` text (``name``, ``title``…) in ``lang``, falling back per DESIGN.md."""
+    wanted = language_suffix(lang)
+    for suffix in (wanted, *FALLBACK_ORDER):
+        value = getattr(instance, f"{stem}_{suffix}", "")
+        if value:
+            return value
+    return ""
+
+
+def validate_source_urls(value: Any) -> None:
+    if not isinstance(value, list):
+        raise ValidationError(_("Sources must be a list of URLs."), code="invalid")
+    check = URLValidator(schemes=["http", "https"])
+    for url in value:
+        if not isinstance(url, str):
+            raise ValidationError(_("Every source must be a URL."), code="invalid")
+        check(url)
+
+
+def validate_string_list(value: Any) -> None:
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValidationError(_("Enter a list of texts."), code="invalid")
+
+
+def currency_constraint(field: str, *, allow_blank: bool = False) -> models.CheckConstraint:
+    """CHECK that ``field`` holds an ISO 4217 code (or is blank, where a currency is optional)."""
+    condition = models.Q(**{f"{field}__in": ISO_4217})
+    if allow_blank:
+        condition |= models.Q(**{field: ""})
+    return models.CheckConstraint(
+        condition=condition,
+        name=f"%(app_label)s_%(class)s_{field}_iso4217",
+        violation_error_message=_("Currency must be an ISO 4217 code such as CNY or HKD."),
+    )
+
+
+def not_negative(field: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{field}__gte": 0}) | models.Q(**{f"{field}__isnull": True}),
+        name=f"%(app_label)s_%(class)s_{field}_not_negative",
+        violation_error_message=_("%(field)s cannot be negative.") % {"field": field},
+    )
+
+
+def ends_after_start(start: str, end: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=models.Q(**{f"{end}__gte": models.F(start)})
+        | models.Q(**{f"{end}__isnull": True})
+        | models.Q(**{f"{start}__isnull": True}),
+        name=f"%(app_label)s_%(class)s_{end}_not_before_{start}",
+        violation_error_message=_("The end date cannot be before the start date."),
+    )
+
+
+def currency_field(**kwargs: Any) -> models.CharField:
+    return models.CharField(
+        _("currency"),
+        max_length=3,
+        choices=[(code, code) for code in ISO_4217],
+        help_text=_("ISO 4217 code, e.g. CNY or HKD."),
+        **kwargs,
+    )
+
+
+class CuratedQuerySet(models.QuerySet):
+    """Read paths shared by every face. Visibility is NOT decided here: see registry/access.py."""
+
+    def search(self, q: str) -> CuratedQuerySet:
+        """Records whose normalised ``search_text`` contains every word of ``q`` (no extra query)."""
+        return search.filter_queryset(self, q)
+
+    def by_public_id(self, public_id: str) -> CuratedQuerySet:
+        """The record with this public id; a malformed or mistyped id matches nothing."""
+        prefix = self.model.PUBLIC_ID_PREFIX
+        if not identifiers.is_valid(public_id, prefix):
+            return self.none()
+        return self.filter(public_id=identifiers.normalise(public_id))
+
+
+class CuratedManager(models.Manager.from_queryset(CuratedQuerySet)):
+    def get_by_natural_key(self, public_id: str) -> CuratedRecord:
+        # Fixtures refer to records by public id, so reloading them updates rather than duplicates.
+        return self.get(public_id=public_id)
+
+
+class CuratedRecord(models.Model):
+    """Fields and rules every curated record shares: identity, workflow state, provenance,
+    ownership, version and audit. History rows are kept by each concrete model's ``history``."""
+
+    PUBLIC_ID_PREFIX: ClassVar[str] = ""
+    # The trilingual text stem used for the display name ("name" or "title").
+    LABEL_STEM: ClassVar[str] = "name"
+
+    public_id = models.CharField(
+        _("public id"), max_length=12, unique=True, editable=False, db_index=True
+    )
+    publication = models.CharField(
+        _("publication"),
+        max_length=16,
+        choices=Publication.choices,
+        default=Publication.DRAFT,
+        db_index=True,
+    )
+    curating_section = models.CharField(
+        _("curating section"), max_length=16, choices=Section.choices
+    )
+    owner = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The partner organisation allowed to edit this record through the API."),
+    )
+    sources = models.JSONField(
+        _("sources"), default=list, blank=True, validators=[validate_source_urls]
+    )
+    verification = models.CharField(
+        _("verification"),
+        max_length=24,
+        choices=Verification.choices,
+        default=Verification.UNVERIFIED,
+    )
+    as_of = models.DateField(_("as of"), null=True, blank=True)
+
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    # Workflow bookkeeping, written only by registry/workflow.py.
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("submitted by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
+    retracted_at = models.DateTimeField(_("retracted at"), null=True, blank=True, editable=False)
+    retraction_reason = models.TextField(_("retraction reason"), blank=True, editable=False)
+    successor = models.ForeignKey(
+        "self",
+        verbose_name=_("successor"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        help_text=_("The record that replaces this one after a retraction."),
+    )
+
+    search_text = models.TextField(_("search text"), blank=True, editable=False)
+
+    objects = CuratedManager()
+
+    class Meta:
+        abstract = True
+        constraints: ClassVar[list] = [
+            models.CheckConstraint(
+                condition=models.Q(public_id__regex=r"^[a-z]{3}-[0-9a-hjkmnp-tv-z]{6}[0-9]{2}$"),
+                name="%(app_label)s_%(class)s_public_id_format",
+                violation_error_message=_("Malformed public id."),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(version__gte=1),
+                name="%(app_label)s_%(class)s_version_positive",
+                violation_error_message=_("Version starts at 1."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name() or self.public_id
+
+    # -- identity -------------------------------------------------------------------------
+    def natural_key(self) -> tuple[str]:
+        return (self.public_id,)
+
+    def display_name(self, lang: str | None = None) -> str:
+        return localised(self, self.LABEL_STEM, lang)
+
+    @property
+    def is_illustrative(self) -> bool:
+        return self.verification == Verification.ILLUSTRATIVE
+
+    def search_terms(self) -> Iterable[str]:
+        """Every text a search should match: ids, names in all scripts, acronyms, aliases."""
+        yield self.public_id
+        for suffix in ("en", "zh_hans", "zh_hant"):
+            yield getattr(self, f"{self.LABEL_STEM}_{suffix}", "")
+
+    # -- save path --------------------------------------------------------------------------
+    def save(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        """Mint the public id on create, bump ``version`` on every later save, stamp the audit
+        fields and attribute the history row to ``user`` (when given)."""
+        now = timezone.now()
+        update_fields = kwargs.get("update_fields")
+        if self._state.adding:
+            if not self.public_id:
+                self.public_id = mint_unique_public_id(type(self))
+            self.version = 1
+            self.created_at = now
+            if user is not None:
+                self.created_by = user
+        else:
+            self.version += 1
+        self.updated_at = now
+        if user is not None and getattr(user, "is_authenticated", False):
+            self.updated_by = user
+            self._history_user = user
+        if update_fields is not None:
+            kwargs["update_fields"] = {
+                *update_fields,
+                "version",
+                "updated_at",
+                "updated_by",
+                "search_text",
+            }
+        super().save(*args, **kwargs)
+
+
+def mint_unique_public_id(model: type[CuratedRecord]) -> str:
+    """A random public id never used by ``model``, including by deleted records in its history."""
+    history = getattr(model, "history", None)
+    while True:
+        candidate = identifiers.mint(model.PUBLIC_ID_PREFIX)
+        taken = model._base_manager.filter(public_id=candidate).exists()
+        if not taken and history is not None:
+            taken = history.filter(public_id=candidate).exists()
+        if not taken:
+            return candidate
+
+
+class TaxonomyManager(models.Manager):
+    def get_by_natural_key(self, code: str) -> models.Model:
+        return self.get(code=code)
+
+
+class Taxonomy(models.Model):
+    """Reference vocabulary with a stable code and names in three scripts."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=200)
+    name_zh_hans = models.CharField(_("name (Simplified Chinese)"), max_length=200, blank=True)
+    name_zh_hant = models.CharField(_("name (Traditional Chinese)"), max_length=200, blank=True)
+
+    objects = TaxonomyManager()
+
+    class Meta:
+        abstract = True
+        ordering: ClassVar[list[str]] = ["code"]
+
+    def __str__(self) -> str:
+        return self.display_name()
+
+    def natural_key(self) -> tuple[str]:
+        return (self.code,)
+
+    def display_name(self, lang: str | None = None) -> str:
+        return localised(self, "name", lang)
+
+
+def at_least_one_script(stem: str) -> models.CheckConstraint:
+    return models.CheckConstraint(
+        condition=~models.Q(**{f"{stem}_en": "", f"{stem}_zh_hans": "", f"{stem}_zh_hant": ""}),
+        name=f"%(app_label)s_%(class)s_{stem}_in_some_script",
+        violation_error_message=_("Give the %(stem)s in at least one script.") % {"stem": stem},
+    )
+
+
+class NamedRecord(CuratedRecord):
+    """A curated record with a name and a description in English, 简体 and 繁體."""
+
+    name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
+    name_zh_hans = models.CharField(_("name (Simplified Chinese)"), max_length=300, blank=True)
+    name_zh_hant = models.CharField(_("name (Traditional Chinese)"), max_length=300, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_zh_hans = models.TextField(_("description (Simplified Chinese)"), blank=True)
+    description_zh_hant = models.TextField(_("description (Traditional Chinese)"), blank=True)
+
+    class Meta(CuratedRecord.Meta):
+        abstract = True
+        constraints: ClassVar[list] = [*CuratedRecord.Meta.constraints, at_least_one_script("name")]

@@ -1,0 +1,258 @@
+"""Joint projects with their participants, funding lines and outputs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from registry.models.base import (
+    CuratedRecord,
+    at_least_one_script,
+    currency_constraint,
+    currency_field,
+    ends_after_start,
+    not_negative,
+)
+from registry.models.choices import Side
+
+
+class Project(CuratedRecord):
+    """A joint R&D project. ``cross_border`` is true when it has participants on both banks and
+    is kept in step by ``refresh_cross_border`` whenever a participation changes."""
+
+    PUBLIC_ID_PREFIX = "prj"
+    LABEL_STEM = "title"
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACTIVE = "active", _("Active")
+        COMPLETED = "completed", _("Completed")
+        SUSPENDED = "suspended", _("Suspended")
+        TERMINATED = "terminated", _("Terminated")
+
+    title_en = models.CharField(_("title (English)"), max_length=400, blank=True)
+    title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=400, blank=True)
+    title_zh_hant = models.CharField(_("title (Traditional Chinese)"), max_length=400, blank=True)
+    acronym = models.CharField(_("acronym"), max_length=40, blank=True)
+    summary_en = models.TextField(_("summary (English)"), blank=True)
+    summary_zh_hans = models.TextField(_("summary (Simplified Chinese)"), blank=True)
+    summary_zh_hant = models.TextField(_("summary (Traditional Chinese)"), blank=True)
+    fields = models.ManyToManyField(
+        "registry.ResearchField", verbose_name=_("research fields"), blank=True, related_name="+"
+    )
+    priority_areas = models.ManyToManyField(
+        "registry.PriorityArea",
+        verbose_name=_("priority areas"),
+        blank=True,
+        related_name="projects",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices)
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+    cross_border = models.BooleanField(
+        _("cross-border"),
+        default=False,
+        editable=False,
+        db_index=True,
+        help_text=_("Participants on both the Shenzhen and the Hong Kong side."),
+    )
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
+
+    class Meta(CuratedRecord.Meta):
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+        ordering: ClassVar[list[str]] = ["-start_date", "public_id"]
+        constraints: ClassVar[list] = [
+            *CuratedRecord.Meta.constraints,
+            at_least_one_script("title"),
+            ends_after_start("start_date", "end_date"),
+        ]
+
+    def search_terms(self) -> Iterable[str]:
+        yield from super().search_terms()
+        yield self.acronym
+
+    def compute_cross_border(self) -> bool:
+        """One query: are there participants on both the Shenzhen and the Hong Kong side?"""
+        sides = set(self.participations.values_list("side", flat=True).distinct())
+        return {Side.SHENZHEN, Side.HONG_KONG} <= sides
+
+    def refresh_cross_border(self, *, user: Any = None) -> None:
+        """Store ``cross_border`` again if participations changed it (a save, so a new version
+        and a history row, only when the value really changes)."""
+        value = self.compute_cross_border()
+        if value != self.cross_border:
+            self.cross_border = value
+            self.save(user=user)
+
+
+class Participation(models.Model):
+    """An organisation (optionally through one of its facilities) taking part in a project."""
+
+    class Role(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        CO_LEAD = "co_lead", _("Co-lead")
+        PARTNER = "partner", _("Partner")
+        INDUSTRY_PARTNER = "industry_partner", _("Industry partner")
+        HOST = "host", _("Host")
+        SERVICE_PROVIDER = "service_provider", _("Service provider")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="participations"
+    )
+    organisation = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="participations",
+    )
+    facility = models.ForeignKey(
+        "registry.Facility",
+        verbose_name=_("facility"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="participations",
+    )
+    role = models.CharField(_("role"), max_length=24, choices=Role.choices)
+    side = models.CharField(
+        _("side"),
+        max_length=16,
+        choices=Side.choices,
+        editable=False,
+        help_text=_("Derived from the facility's park, else the organisation's jurisdiction."),
+    )
+    start_date = models.DateField(_("start date"), null=True, blank=True)
+    end_date = models.DateField(_("end date"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        ordering: ClassVar[list[str]] = ["project", "role", "id"]
+        constraints: ClassVar[list] = [
+            ends_after_start("start_date", "end_date"),
+            models.UniqueConstraint(
+                fields=["project", "organisation", "role"],
+                name="%(app_label)s_%(class)s_unique_role",
+                violation_error_message=_("This organisation already has this role here."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} — {self.get_role_display()} — {self.project}"
+
+    def derive_side(self) -> str:
+        from registry.models.facilities import Facility
+        from registry.models.organisations import Organisation
+
+        if self.facility_id is not None:
+            if self.facility.section == Facility.Location.SHENZHEN:
+                return Side.SHENZHEN
+            if self.facility.section == Facility.Location.HONG_KONG:
+                return Side.HONG_KONG
+        jurisdiction = self.organisation.jurisdiction
+        if jurisdiction == Organisation.Jurisdiction.MAINLAND:
+            return Side.SHENZHEN
+        if jurisdiction == Organisation.Jurisdiction.HONG_KONG:
+            return Side.HONG_KONG
+        return Side.OTHER
+
+    def save(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        self.side = self.derive_side()
+        if user is not None:
+            self._history_user = user
+        super().save(*args, **kwargs)
+
+
+class FundingLine(models.Model):
+    """One grant line of a project: who funds which side, in which currency, how much.
+    Joint schemes fund each side separately, in its own currency, by its own agency."""
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="funding_lines"
+    )
+    funder = models.ForeignKey(
+        "registry.Organisation",
+        verbose_name=_("funder"),
+        on_delete=models.PROTECT,
+        related_name="funding_lines",
+    )
+    scheme = models.ForeignKey(
+        "registry.FundingScheme",
+        verbose_name=_("scheme"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="funding_lines",
+    )
+    currency = currency_field()
+    amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
+    side = models.CharField(_("side"), max_length=16, choices=Side.choices)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("funding line")
+        verbose_name_plural = _("funding lines")
+        ordering: ClassVar[list[str]] = ["project", "side", "id"]
+        constraints: ClassVar[list] = [
+            currency_constraint("currency"),
+            not_negative("amount"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.funder}: {self.currency} {self.amount:,.0f} ({self.get_side_display()})"
+
+
+class Output(CuratedRecord):
+    """Something a project achieved: a paper, patent, dataset, prototype, pilot, spin-off…"""
+
+    PUBLIC_ID_PREFIX = "out"
+    LABEL_STEM = "title"
+
+    class Kind(models.TextChoices):
+        PUBLICATION = "publication", _("Publication")
+        PATENT = "patent", _("Patent")
+        DATASET = "dataset", _("Dataset")
+        SOFTWARE = "software", _("Software")
+        STANDARD = "standard", _("Standard")
+        PROTOTYPE = "prototype", _("Prototype")
+        PILOT_APPLICATION = "pilot_application", _("Pilot application")
+        SPIN_OFF = "spin_off", _("Spin-off")
+        AWARD = "award", _("Award")
+        OTHER = "other", _("Other")
+
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="outputs"
+    )
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    title_en = models.CharField(_("title (English)"), max_length=400, blank=True)
+    title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=400, blank=True)
+    title_zh_hant = models.CharField(_("title (Traditional Chinese)"), max_length=400, blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    description_zh_hans = models.TextField(_("description (Simplified Chinese)"), blank=True)
+    description_zh_hant = models.TextField(_("description (Traditional Chinese)"), blank=True)
+    identifier = models.CharField(
+        _("identifier"), max_length=300, blank=True, help_text=_("DOI, patent number or URL.")
+    )
+    date = models.DateField(_("date"), null=True, blank=True)
+    key_achievement = models.BooleanField(_("key achievement"), default=False)
+
+    history = HistoricalRecords(excluded_fields=["search_text"])
+
+    class Meta(CuratedRecord.Meta):
+        verbose_name = _("output")
+        verbose_name_plural = _("outputs")
+        ordering: ClassVar[list[str]] = ["-date", "public_id"]
+        constraints: ClassVar[list] = [*CuratedRecord.Meta.constraints, at_least_one_script("title")]
+
+    def search_terms(self) -> Iterable[str]:
+        yield from super().search_terms()
+        yield self.identifier
