@@ -4,7 +4,7 @@ import os
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-a-secret")
 
-from hetao.settings import *  # noqa: E402,F403
+from hetao.settings import *  # noqa: F403
 
 # The manifest storage needs collectstatic; tests use the plain storage (RECIPES.md).
 STORAGES = {

@@ -31,7 +31,9 @@ def resolve_pending_relations(
     it (each saved on its own, so history shows when the link resolved)."""
     if raw or not instance.ror_id:
         return
-    pending = OrganisationRelation.objects.filter(target__isnull=True, target_ror_id=instance.ror_id)
+    pending = OrganisationRelation.objects.filter(
+        target__isnull=True, target_ror_id=instance.ror_id
+    )
     for relation in pending:
         relation.target = instance
         relation.save()

@@ -102,7 +102,7 @@ class CuratedQuerySet(models.QuerySet):
     """Read paths shared by every face. Visibility is NOT decided here: see registry/access.py."""
 
     def search(self, q: str) -> CuratedQuerySet:
-        """Records whose normalised ``search_text`` contains every word of ``q`` (no extra query)."""
+        """Records whose normalised ``search_text`` holds every word of ``q`` (no query)."""
         return search.filter_queryset(self, q)
 
     def by_public_id(self, public_id: str) -> CuratedQuerySet:
@@ -229,23 +229,6 @@ class CuratedRecord(models.Model):
     def __str__(self) -> str:
         return self.display_name() or self.public_id
 
-    # -- identity -------------------------------------------------------------------------
-    def natural_key(self) -> tuple[str]:
-        return (self.public_id,)
-
-    def display_name(self, lang: str | None = None) -> str:
-        return localised(self, self.LABEL_STEM, lang)
-
-    @property
-    def is_illustrative(self) -> bool:
-        return self.verification == Verification.ILLUSTRATIVE
-
-    def search_terms(self) -> Iterable[str]:
-        """Every text a search should match: ids, names in all scripts, acronyms, aliases."""
-        yield self.public_id
-        for suffix in ("en", "zh_hans", "zh_hant"):
-            yield getattr(self, f"{self.LABEL_STEM}_{suffix}", "")
-
     # -- save path --------------------------------------------------------------------------
     def save(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         """Mint the public id on create, bump ``version`` on every later save, stamp the audit
@@ -274,6 +257,23 @@ class CuratedRecord(models.Model):
                 "search_text",
             }
         super().save(*args, **kwargs)
+
+    # -- identity -------------------------------------------------------------------------
+    def natural_key(self) -> tuple[str]:
+        return (self.public_id,)
+
+    def display_name(self, lang: str | None = None) -> str:
+        return localised(self, self.LABEL_STEM, lang)
+
+    @property
+    def is_illustrative(self) -> bool:
+        return self.verification == Verification.ILLUSTRATIVE
+
+    def search_terms(self) -> Iterable[str]:
+        """Every text a search should match: ids, names in all scripts, acronyms, aliases."""
+        yield self.public_id
+        for suffix in ("en", "zh_hans", "zh_hant"):
+            yield getattr(self, f"{self.LABEL_STEM}_{suffix}", "")
 
 
 def mint_unique_public_id(model: type[CuratedRecord]) -> str:

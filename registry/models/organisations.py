@@ -164,7 +164,9 @@ class OrganisationRelation(models.Model):
             ),
             models.CheckConstraint(
                 condition=models.Q(target_ror_id="")
-                | models.Q(target_ror_id__regex=r"^https://ror\.org/0[0-9a-hjkmnp-tv-z]{6}[0-9]{2}$"),
+                | models.Q(
+                    target_ror_id__regex=r"^https://ror\.org/0[0-9a-hjkmnp-tv-z]{6}[0-9]{2}$"
+                ),
                 name="%(app_label)s_%(class)s_target_ror_id_format",
                 violation_error_message=_("A ROR id is https://ror.org/ followed by 9 characters."),
             ),
@@ -184,10 +186,6 @@ class OrganisationRelation(models.Model):
         target = self.target or self.target_label or self.target_ror_id
         return f"{self.source} → {self.get_kind_display()} → {target}"
 
-    @property
-    def is_resolved(self) -> bool:
-        return self.target_id is not None
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         self.target_ror_id = normalise_ror_id(self.target_ror_id)
         if self.target_id is None and self.target_ror_id:
@@ -195,3 +193,7 @@ class OrganisationRelation(models.Model):
         elif self.target_id is not None and not self.target_ror_id and self.target.ror_id:
             self.target_ror_id = self.target.ror_id
         super().save(*args, **kwargs)
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.target_id is not None

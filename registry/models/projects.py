@@ -148,6 +148,12 @@ class Participation(models.Model):
     def __str__(self) -> str:
         return f"{self.organisation} — {self.get_role_display()} — {self.project}"
 
+    def save(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        self.side = self.derive_side()
+        if user is not None:
+            self._history_user = user
+        super().save(*args, **kwargs)
+
     def derive_side(self) -> str:
         from registry.models.facilities import Facility
         from registry.models.organisations import Organisation
@@ -163,12 +169,6 @@ class Participation(models.Model):
         if jurisdiction == Organisation.Jurisdiction.HONG_KONG:
             return Side.HONG_KONG
         return Side.OTHER
-
-    def save(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        self.side = self.derive_side()
-        if user is not None:
-            self._history_user = user
-        super().save(*args, **kwargs)
 
 
 class FundingLine(models.Model):
@@ -251,7 +251,10 @@ class Output(CuratedRecord):
         verbose_name = _("output")
         verbose_name_plural = _("outputs")
         ordering: ClassVar[list[str]] = ["-date", "public_id"]
-        constraints: ClassVar[list] = [*CuratedRecord.Meta.constraints, at_least_one_script("title")]
+        constraints: ClassVar[list] = [
+            *CuratedRecord.Meta.constraints,
+            at_least_one_script("title"),
+        ]
 
     def search_terms(self) -> Iterable[str]:
         yield from super().search_terms()

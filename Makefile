@@ -1,0 +1,52 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both set everything up.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY="$$(cat var/secret_key)"
+
+.PHONY: install run test test-postgres lint format migrations clean
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip>=25.1"
+	$(PY) -m pip install --quiet --group test
+	rm -f $(VENV)/.installed-* && touch $(STAMP)
+
+install: $(STAMP)
+
+# A per-checkout secret for the development server, never committed (var/ is ignored).
+var/secret_key:
+	mkdir -p var
+	umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+## make run: the registry on SQLite with the demo data, at http://127.0.0.1:8000/
+run: install var/secret_key
+	$(DEV_ENV) $(PY) manage.py migrate --noinput
+	$(DEV_ENV) $(PY) manage.py loaddata reference demo
+	$(DEV_ENV) $(PY) manage.py setup_demo_accounts
+	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+## make test: the whole suite on SQLite (PostgreSQL/Chromium tests skip with a reason)
+test: install
+	$(PY) -m pytest
+
+## make test-postgres: the whole suite on the local PostgreSQL (see README)
+test-postgres: install
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/registry} \
+		REGISTRY_REQUIRE=postgres $(PY) -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations: install
+	DJANGO_SECRET_KEY=check $(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-shm db.sqlite3-wal .pytest_cache .ruff_cache

@@ -1,0 +1,174 @@
+"""Who sees and who may change what: the ONLY place that decides it (DESIGN.md, Who uses it).
+
+Every face (admin, API, public pages, exports) asks these functions; none filters "published"
+by hand. The roles:
+
+- the public (anonymous, or signed in with no role): published records only; changes nothing;
+- a partner (a user with a PartnerAccount): published records plus every record its
+  organisation owns; changes the records its organisation owns (new ones enter review, changes
+  to published ones become change requests: see ``can_edit_directly``);
+- a section curator (group "Shenzhen curators" / "Hong Kong curators"): sees everything;
+  changes, submits, publishes and retracts records whose ``curating_section`` is theirs;
+- a zone editor (group "Zone editors", or a superuser): sees and changes everything.
+Only a superuser hard-deletes.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Model, Q, QuerySet
+
+from registry.models import CuratedRecord, Publication, Section
+from registry.models.accounts import PartnerAccount
+
+ZONE_EDITORS = "Zone editors"
+SHENZHEN_CURATORS = "Shenzhen curators"
+HONG_KONG_CURATORS = "Hong Kong curators"
+SECTION_GROUPS = {SHENZHEN_CURATORS: Section.SHENZHEN, HONG_KONG_CURATORS: Section.HONG_KONG}
+CURATOR_GROUPS = (ZONE_EDITORS, SHENZHEN_CURATORS, HONG_KONG_CURATORS)
+
+
+class Role(enum.Enum):
+    PUBLIC = "public"
+    PARTNER = "partner"
+    SECTION_CURATOR = "section_curator"
+    ZONE_EDITOR = "zone_editor"
+
+
+@dataclass(frozen=True)
+class Actor:
+    """What the registry needs to know about whoever is asking."""
+
+    role: Role
+    sections: frozenset[str] = frozenset()
+    organisation_id: int | None = None
+
+    @property
+    def is_curator(self) -> bool:
+        return self.role in (Role.SECTION_CURATOR, Role.ZONE_EDITOR)
+
+
+PUBLIC = Actor(Role.PUBLIC)
+
+
+def actor_for(user: Any) -> Actor:
+    """The user's role, worked out once per user object (at most two queries, then cached)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return PUBLIC
+    cached = getattr(user, "_registry_actor", None)
+    if cached is not None:
+        return cached
+    if user.is_superuser:
+        actor = Actor(Role.ZONE_EDITOR, frozenset(Section.values))
+    else:
+        groups = set(user.groups.values_list("name", flat=True))
+        if ZONE_EDITORS in groups:
+            actor = Actor(Role.ZONE_EDITOR, frozenset(Section.values))
+        elif sections := frozenset(SECTION_GROUPS[g] for g in groups if g in SECTION_GROUPS):
+            actor = Actor(Role.SECTION_CURATOR, sections)
+        else:
+            account = PartnerAccount.objects.filter(user=user).only("organisation_id").first()
+            actor = (
+                Actor(Role.PARTNER, organisation_id=account.organisation_id) if account else PUBLIC
+            )
+    user._registry_actor = actor
+    return actor
+
+
+# -- curated records --------------------------------------------------------------------------
+def visible(queryset: QuerySet, user: Any) -> QuerySet:
+    """The records of ``queryset`` that ``user`` may see (adds a WHERE clause, no query)."""
+    actor = actor_for(user)
+    if actor.is_curator:
+        return queryset
+    published = Q(publication=Publication.PUBLISHED)
+    if actor.role is Role.PARTNER:
+        return queryset.filter(published | Q(owner_id=actor.organisation_id))
+    return queryset.filter(published)
+
+
+def editable(queryset: QuerySet, user: Any) -> QuerySet:
+    """The records of ``queryset`` that ``user`` may change in some way (directly, or by a
+    change request for a partner's published record)."""
+    actor = actor_for(user)
+    if actor.role is Role.ZONE_EDITOR:
+        return queryset
+    if actor.role is Role.SECTION_CURATOR:
+        return queryset.filter(curating_section__in=actor.sections)
+    if actor.role is Role.PARTNER:
+        return queryset.filter(owner_id=actor.organisation_id).exclude(
+            publication=Publication.RETRACTED
+        )
+    return queryset.none()
+
+
+def gone(queryset: QuerySet) -> QuerySet:
+    """Retracted records: the public gets a tombstone (410) for these, not a 404."""
+    return queryset.filter(publication=Publication.RETRACTED)
+
+
+def can_view(user: Any, record: CuratedRecord) -> bool:
+    actor = actor_for(user)
+    if actor.is_curator or record.publication == Publication.PUBLISHED:
+        return True
+    return actor.role is Role.PARTNER and record.owner_id == actor.organisation_id
+
+
+def curates(user: Any, record: CuratedRecord) -> bool:
+    """A curator of the record's section, or a zone editor: may change it and run its workflow."""
+    actor = actor_for(user)
+    return actor.is_curator and record.curating_section in actor.sections
+
+
+def can_edit(user: Any, record: CuratedRecord) -> bool:
+    """May ``user`` change ``record`` at all (directly or through a change request)?"""
+    if curates(user, record):
+        return True
+    actor = actor_for(user)
+    return (
+        actor.role is Role.PARTNER
+        and record.owner_id is not None
+        and record.owner_id == actor.organisation_id
+        and record.publication != Publication.RETRACTED
+    )
+
+
+def can_edit_directly(user: Any, record: CuratedRecord) -> bool:
+    """Changes saved straight away; a partner's change to a published record is a request."""
+    if curates(user, record):
+        return True
+    return can_edit(user, record) and record.publication != Publication.PUBLISHED
+
+
+def can_create(user: Any, *, curating_section: str, owner_id: int | None = None) -> bool:
+    """May ``user`` add a record curated by ``curating_section`` (and owned by ``owner_id``)?
+    A partner may only add records its own organisation owns; they enter review."""
+    actor = actor_for(user)
+    if actor.is_curator:
+        return curating_section in actor.sections
+    return actor.role is Role.PARTNER and owner_id is not None and owner_id == actor.organisation_id
+
+
+def can_delete(user: Any, record: Model) -> bool:
+    """Nothing is hard-deleted except by a superuser (retract instead)."""
+    return bool(getattr(user, "is_superuser", False) and user.is_active)
+
+
+# -- parts of a record and reference data -------------------------------------------------------
+def parent_record(obj: Model) -> CuratedRecord | None:
+    """The curated record whose rights govern a part of it (participation → project…)."""
+    if isinstance(obj, CuratedRecord):
+        return obj
+    for attribute in ("project", "source", "scheme"):
+        parent = getattr(obj, attribute, None)
+        if isinstance(parent, CuratedRecord):
+            return parent
+    return None
+
+
+def can_edit_reference_data(user: Any) -> bool:
+    """Taxonomies (fields, priority areas, sections, sub-areas) belong to the zone editors."""
+    return actor_for(user).role is Role.ZONE_EDITOR

@@ -1,0 +1,167 @@
+"""Publication states and the transitions between them (DESIGN.md, Workflow).
+
+    draft ──submit──▶ in_review ──publish──▶ published ──retract──▶ retracted
+      ▲                  │                                           │
+      └──────reopen──────┴───────────────────reopen──────────────────┘
+
+Four-eyes: whoever submitted a record for review cannot publish it (``REGISTRY_FOUR_EYES``).
+Retracting keeps the record and its history, with a reason and an optional successor.
+Every transition checks ``registry.access`` first, locks the row, re-reads its state inside the
+transaction (two curators cannot both publish), saves through the normal save path (version +1,
+history row with the transition as its change reason) and returns the saved record.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registry import access
+from registry.models import CuratedRecord, Publication
+
+R = TypeVar("R", bound=CuratedRecord)
+
+
+class WorkflowError(Exception):
+    """A transition that cannot happen; the message says why, for the person who tried."""
+
+
+class NotPermitted(WorkflowError):
+    """The user may not run this transition on this record."""
+
+
+class InvalidTransition(WorkflowError):
+    """The record is not in a state this transition starts from."""
+
+
+SOURCES: dict[str, tuple[str, ...]] = {
+    "submit": (Publication.DRAFT,),
+    "publish": (Publication.IN_REVIEW,),
+    "retract": (Publication.PUBLISHED,),
+    "reopen": (Publication.IN_REVIEW, Publication.RETRACTED),
+}
+
+
+def allowed_transitions(record: CuratedRecord, user: Any) -> list[str]:
+    """The transitions ``user`` could run on ``record`` now (for buttons and bulk actions)."""
+    names = []
+    for name, sources in SOURCES.items():
+        if record.publication in sources:
+            try:
+                _check_permission(name, record, user)
+            except NotPermitted:
+                continue
+            names.append(name)
+    return names
+
+
+def _check_permission(name: str, record: CuratedRecord, user: Any) -> None:
+    if name == "submit":
+        if not access.can_edit(user, record):
+            raise NotPermitted(_("You may not submit this record for review."))
+        return
+    if not access.curates(user, record):
+        raise NotPermitted(
+            _("Only a curator of the %(section)s section or a zone editor may do this.")
+            % {"section": record.get_curating_section_display()}
+        )
+    if (
+        name == "publish"
+        and settings.REGISTRY_FOUR_EYES
+        and record.submitted_by_id is not None
+        and record.submitted_by_id == getattr(user, "pk", None)
+    ):
+        raise NotPermitted(
+            _(
+                "Four-eyes rule: you submitted this record for review, so another curator must "
+                "publish it."
+            )
+        )
+
+
+def _transition(name: str, record: R, user: Any, change: dict[str, Any]) -> R:
+    _check_permission(name, record, user)
+    with transaction.atomic():
+        locked = type(record)._base_manager.select_for_update().get(pk=record.pk)
+        if locked.publication not in SOURCES[name]:
+            raise InvalidTransition(
+                _("Cannot %(action)s a record that is %(state)s.")
+                % {"action": name, "state": locked.get_publication_display().lower()}
+            )
+        # Permission again on the locked row: its section or submitter may have changed.
+        _check_permission(name, locked, user)
+        for field, value in change.items():
+            setattr(locked, field, value)
+        locked._change_reason = name
+        locked.save(user=user)
+    return locked
+
+
+def submit(record: R, *, user: Any) -> R:
+    """Draft → in review. Remembers who submitted, for the four-eyes rule."""
+    return _transition(
+        "submit",
+        record,
+        user,
+        {
+            "publication": Publication.IN_REVIEW,
+            "submitted_by": user,
+            "submitted_at": timezone.now(),
+        },
+    )
+
+
+def publish(record: R, *, user: Any) -> R:
+    """In review → published, by a curator who did not submit it."""
+    return _transition(
+        "publish",
+        record,
+        user,
+        {
+            "publication": Publication.PUBLISHED,
+            "published_at": timezone.now(),
+            "retracted_at": None,
+            "retraction_reason": "",
+            "successor": None,
+        },
+    )
+
+
+def retract(record: R, *, user: Any, reason: str, successor: R | None = None) -> R:
+    """Published → retracted. The record and its history stay; the public sees a tombstone
+    with ``reason`` and, if given, the ``successor`` that replaces it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise WorkflowError(_("Give a reason for the retraction; the public will see it."))
+    if successor is not None:
+        if type(successor) is not type(record):
+            raise WorkflowError(_("A successor must be a record of the same kind."))
+        if successor.pk == record.pk:
+            raise WorkflowError(_("A record cannot succeed itself."))
+        if successor.publication != Publication.PUBLISHED:
+            raise WorkflowError(_("The successor must be published, so the public can see it."))
+    return _transition(
+        "retract",
+        record,
+        user,
+        {
+            "publication": Publication.RETRACTED,
+            "retracted_at": timezone.now(),
+            "retraction_reason": reason,
+            "successor": successor,
+        },
+    )
+
+
+def reopen(record: R, *, user: Any) -> R:
+    """Retracted (or in review, sent back) → draft, to be corrected and submitted again."""
+    return _transition(
+        "reopen",
+        record,
+        user,
+        {"publication": Publication.DRAFT, "submitted_by": None, "submitted_at": None},
+    )

@@ -1,0 +1,107 @@
+"""Named personas, so that a test reads as a sentence about who may do what.
+
+Tests that need PostgreSQL call ``require_postgres()``: elsewhere they skip with the reason,
+unless REGISTRY_REQUIRE names "postgres" (CI sets it), which turns that skip into a failure.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django.contrib.auth.models import AnonymousUser, Group
+from django.db import connection
+
+from registry import access
+from registry.models import Organisation, Section
+from tests.factories import OrganisationFactory, PartnerAccountFactory, UserFactory
+
+REQUIRED = {part.strip() for part in os.environ.get("REGISTRY_REQUIRE", "").split(",") if part}
+
+
+def require(capability: str, available: bool, reason: str) -> None:
+    """Skip a test that needs ``capability``; fail instead where REGISTRY_REQUIRE demands it."""
+    if available:
+        return
+    if capability in REQUIRED:
+        pytest.fail(f"REGISTRY_REQUIRE demands {capability}, but {reason}")
+    pytest.skip(reason)
+
+
+def require_postgres() -> None:
+    require(
+        "postgres",
+        connection.vendor == "postgresql",
+        "needs PostgreSQL: run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/registry",
+    )
+
+
+def _in_group(name: str, username: str):
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name=name))
+    return user
+
+
+@pytest.fixture
+def the_public() -> AnonymousUser:
+    return AnonymousUser()
+
+
+@pytest.fixture
+def zone_editor(db):
+    return _in_group(access.ZONE_EDITORS, "zone-editor")
+
+
+@pytest.fixture
+def shenzhen_curator(db):
+    return _in_group(access.SHENZHEN_CURATORS, "sz-curator")
+
+
+@pytest.fixture
+def second_shenzhen_curator(db):
+    return _in_group(access.SHENZHEN_CURATORS, "sz-curator-2")
+
+
+@pytest.fixture
+def hong_kong_curator(db):
+    return _in_group(access.HONG_KONG_CURATORS, "hk-curator")
+
+
+@pytest.fixture
+def superuser(db):
+    return UserFactory(username="root", is_superuser=True, is_staff=True)
+
+
+@pytest.fixture
+def hong_kong_partner_org(db) -> Organisation:
+    return OrganisationFactory(
+        name_en="Partner University of Hong Kong",
+        jurisdiction=Organisation.Jurisdiction.HONG_KONG,
+        curating_section=Section.HONG_KONG,
+    )
+
+
+@pytest.fixture
+def shenzhen_partner_org(db) -> Organisation:
+    return OrganisationFactory(
+        name_en="Partner Institute of Shenzhen",
+        jurisdiction=Organisation.Jurisdiction.MAINLAND,
+        country="CN",
+        curating_section=Section.SHENZHEN,
+    )
+
+
+@pytest.fixture
+def hong_kong_partner(hong_kong_partner_org):
+    """A partner user acting for a Hong Kong organisation."""
+    return PartnerAccountFactory(
+        user=UserFactory(username="hk-partner"), organisation=hong_kong_partner_org
+    ).user
+
+
+@pytest.fixture
+def shenzhen_partner(shenzhen_partner_org):
+    """A partner user acting for a Shenzhen organisation."""
+    return PartnerAccountFactory(
+        user=UserFactory(username="sz-partner"), organisation=shenzhen_partner_org
+    ).user
