@@ -164,6 +164,9 @@ STORAGES = {
     },
 }
 
+# In development, whitenoise looks files up per request instead of scanning STATIC_ROOT.
+WHITENOISE_AUTOREFRESH = DEBUG
+
 DJANGO_ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
 
 # Cache: Redis when REDIS_URL is given (shared between app servers), else per-process memory.

@@ -13,3 +13,4 @@ STORAGES = {
 }
 # Fast hashing for the many users the tests create; production keeps the default.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+WHITENOISE_AUTOREFRESH = True
