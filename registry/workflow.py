@@ -13,6 +13,7 @@ history row with the transition as its change reason) and returns the saved reco
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.conf import settings
@@ -83,7 +84,14 @@ def _check_permission(name: str, record: CuratedRecord, user: Any) -> None:
         )
 
 
-def _transition(name: str, record: R, user: Any, change: dict[str, Any]) -> R:
+def _transition(
+    name: str,
+    record: R,
+    user: Any,
+    change: dict[str, Any],
+    check: Callable[[], None] | None = None,
+) -> R:
+    """Run one transition; ``check`` runs inside the transaction, after the row lock."""
     _check_permission(name, record, user)
     with transaction.atomic():
         locked = type(record)._base_manager.select_for_update().get(pk=record.pk)
@@ -94,6 +102,8 @@ def _transition(name: str, record: R, user: Any, change: dict[str, Any]) -> R:
             )
         # Permission again on the locked row: its section or submitter may have changed.
         _check_permission(name, locked, user)
+        if check is not None:
+            check()
         for field, value in change.items():
             setattr(locked, field, value)
         locked._change_reason = name
@@ -135,15 +145,21 @@ def retract(record: R, *, user: Any, reason: str, successor: R | None = None) ->
     """Published → retracted. The record and its history stay; the public sees a tombstone
     with ``reason`` and, if given, the ``successor`` that replaces it."""
     reason = (reason or "").strip()
-    if not reason:
-        raise WorkflowError(_("Give a reason for the retraction; the public will see it."))
-    if successor is not None:
+
+    def check() -> None:
+        if not reason:
+            raise WorkflowError(_("Give a reason for the retraction; the public will see it."))
+        if successor is None:
+            return
         if type(successor) is not type(record):
             raise WorkflowError(_("A successor must be a record of the same kind."))
         if successor.pk == record.pk:
             raise WorkflowError(_("A record cannot succeed itself."))
-        if successor.publication != Publication.PUBLISHED:
+        # Read the successor's stored state under a lock: it may have changed since loading.
+        stored = type(successor)._base_manager.select_for_update().get(pk=successor.pk)
+        if stored.publication != Publication.PUBLISHED:
             raise WorkflowError(_("The successor must be published, so the public can see it."))
+
     return _transition(
         "retract",
         record,
@@ -154,6 +170,7 @@ def retract(record: R, *, user: Any, reason: str, successor: R | None = None) ->
             "retraction_reason": reason,
             "successor": successor,
         },
+        check,
     )
 
 
@@ -163,5 +180,13 @@ def reopen(record: R, *, user: Any) -> R:
         "reopen",
         record,
         user,
-        {"publication": Publication.DRAFT, "submitted_by": None, "submitted_at": None},
+        {
+            "publication": Publication.DRAFT,
+            "submitted_by": None,
+            "submitted_at": None,
+            # The tombstone belongs to the retraction; history keeps it.
+            "retracted_at": None,
+            "retraction_reason": "",
+            "successor": None,
+        },
     )

@@ -21,6 +21,7 @@ from registry.models import (
     Section,
     Side,
 )
+from registry.models.base import StaleRecordError
 from tests.factories import (
     FacilityFactory,
     FactorFlowFactory,
@@ -366,3 +367,31 @@ def test_a_token_needs_known_scopes_and_a_positive_lifetime(scopes, days):
 def test_records_remember_their_curating_section():
     project = ProjectFactory(curating_section=Section.SHENZHEN)
     assert Project.objects.get(pk=project.pk).get_curating_section_display() == "Shenzhen"
+
+
+# -- lost updates ---------------------------------------------------------------------------------
+def test_a_save_from_a_stale_copy_still_gets_the_next_version():
+    first_copy = OrganisationFactory()
+    second_copy = Organisation.objects.get(pk=first_copy.pk)
+    first_copy.city = "Shenzhen"
+    first_copy.save()
+    second_copy.city = "Hong Kong"
+    second_copy.save()
+    assert Organisation.objects.get(pk=first_copy.pk).version == 3
+    assert sorted(
+        Organisation.history.filter(id=first_copy.pk).values_list("version", flat=True)
+    ) == [1, 2, 3]
+
+
+def test_an_edit_based_on_an_old_version_is_refused_and_nothing_is_overwritten():
+    organisation = OrganisationFactory(city="Hong Kong")
+    seen_by_both = organisation.version
+    colleague = Organisation.objects.get(pk=organisation.pk)
+    colleague.city = "Shatin"
+    colleague.save(expected_version=seen_by_both)
+    organisation.city = "Pok Fu Lam"
+    with pytest.raises(StaleRecordError, match="changed after you opened it"):
+        organisation.save(expected_version=seen_by_both)
+    stored = Organisation.objects.get(pk=organisation.pk)
+    assert (stored.city, stored.version) == ("Shatin", 2)
+    assert Organisation.history.filter(id=organisation.pk).count() == 2

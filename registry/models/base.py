@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -230,24 +230,17 @@ class CuratedRecord(models.Model):
         return self.display_name() or self.public_id
 
     # -- save path --------------------------------------------------------------------------
-    def save(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
-        """Mint the public id on create, bump ``version`` on every later save, stamp the audit
-        fields and attribute the history row to ``user`` (when given)."""
+    def save(
+        self, *args: Any, user: Any = None, expected_version: int | None = None, **kwargs: Any
+    ) -> None:
+        """Mint the public id on create; on every later save set ``version`` to the stored
+        version + 1, read under a row lock inside the write transaction, so no two saves ever
+        produce the same version. With ``expected_version`` (the version the editor saw), a
+        record changed meanwhile raises StaleRecordError and nothing is written. Stamps the
+        audit fields and attributes the history row to ``user``. One extra query on update."""
         now = timezone.now()
+        signed_in = user is not None and getattr(user, "is_authenticated", False)
         update_fields = kwargs.get("update_fields")
-        if self._state.adding:
-            if not self.public_id:
-                self.public_id = mint_unique_public_id(type(self))
-            self.version = 1
-            self.created_at = now
-            if user is not None:
-                self.created_by = user
-        else:
-            self.version += 1
-        self.updated_at = now
-        if user is not None and getattr(user, "is_authenticated", False):
-            self.updated_by = user
-            self._history_user = user
         if update_fields is not None:
             kwargs["update_fields"] = {
                 *update_fields,
@@ -256,7 +249,33 @@ class CuratedRecord(models.Model):
                 "updated_by",
                 "search_text",
             }
-        super().save(*args, **kwargs)
+        self.updated_at = now
+        if signed_in:
+            self.updated_by = user
+            self._history_user = user
+        if self._state.adding:
+            if not self.public_id:
+                self.public_id = mint_unique_public_id(type(self))
+            self.version = 1
+            self.created_at = now
+            if signed_in:
+                self.created_by = user
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic(using=kwargs.get("using")):
+            stored = (
+                type(self)
+                ._base_manager.select_for_update()
+                .filter(pk=self.pk)
+                .values_list("version", flat=True)
+                .first()
+            )
+            if stored is None:  # restored from history after a delete: a fresh row
+                stored = self.version - 1
+            if expected_version is not None and stored != expected_version:
+                raise StaleRecordError(self, expected_version, stored)
+            self.version = stored + 1
+            super().save(*args, **kwargs)
 
     # -- identity -------------------------------------------------------------------------
     def natural_key(self) -> tuple[str]:
@@ -274,6 +293,17 @@ class CuratedRecord(models.Model):
         yield self.public_id
         for suffix in ("en", "zh_hans", "zh_hant"):
             yield getattr(self, f"{self.LABEL_STEM}_{suffix}", "")
+
+
+class StaleRecordError(Exception):
+    """The record changed since the editor loaded it: saving would overwrite that change."""
+
+    def __init__(self, record: CuratedRecord, expected: int, stored: int) -> None:
+        self.record, self.expected, self.stored = record, expected, stored
+        super().__init__(
+            f"{record._meta.verbose_name} {record.public_id} is at version {stored}, "
+            f"not {expected}: it was changed after you opened it"
+        )
 
 
 def mint_unique_public_id(model: type[CuratedRecord]) -> str:
