@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from registry import access
-from registry.models import CuratedRecord, Publication
+from registry.models import ChangeRequest, CuratedRecord, Publication
 
 R = TypeVar("R", bound=CuratedRecord)
 
@@ -190,3 +190,76 @@ def reopen(record: R, *, user: Any) -> R:
             "successor": None,
         },
     )
+
+
+# -- change requests ---------------------------------------------------------------------------
+def proposed_changes(change_request: ChangeRequest) -> list[tuple[str, Any, Any]]:
+    """(field, current value, proposed value) for each field the request would change."""
+    record = change_request.target
+    rows = []
+    for field_name, proposed in sorted(change_request.proposed.items()):
+        current = getattr(record, field_name, None)
+        rows.append((field_name, current, proposed))
+    return rows
+
+
+def _decide(change_request: ChangeRequest, user: Any, state: str, comment: str) -> None:
+    record = change_request.target
+    if record is None or not access.curates(user, record):
+        raise NotPermitted(_("Only a curator of the record's section may decide this request."))
+    locked = type(change_request)._base_manager.select_for_update().get(pk=change_request.pk)
+    if locked.state != ChangeRequest.State.OPEN:
+        raise InvalidTransition(_("This change request has already been decided."))
+    change_request.state = state
+    change_request.comment = comment
+    change_request.decided_by = user
+    change_request.decided_at = timezone.now()
+    change_request._history_user = user
+    change_request.save()
+
+
+def approve_change_request(change_request: ChangeRequest, *, user: Any, comment: str = "") -> Any:
+    """Apply the proposed values through the record's normal save path (validation, version,
+    history), then close the request. Fields the request may not set are refused."""
+    with transaction.atomic():
+        record = change_request.target
+        _decide(change_request, user, ChangeRequest.State.APPROVED, comment)
+        editable = {
+            f.name for f in record._meta.concrete_fields if f.editable and not f.primary_key
+        } - PROTECTED_FIELDS
+        unknown = set(change_request.proposed) - editable
+        if unknown:
+            raise WorkflowError(
+                _("The request sets fields that cannot be changed this way: %(fields)s")
+                % {"fields": ", ".join(sorted(unknown))}
+            )
+        for field_name, value in change_request.proposed.items():
+            setattr(record, field_name, value)
+        record.full_clean()
+        record._change_reason = f"change request {change_request.pk}"
+        record.save(user=user)
+    return record
+
+
+def reject_change_request(change_request: ChangeRequest, *, user: Any, comment: str) -> None:
+    """Close the request without changing the record; the comment tells the partner why."""
+    if not (comment or "").strip():
+        raise WorkflowError(_("Say why the request is rejected; the partner will see it."))
+    with transaction.atomic():
+        _decide(change_request, user, ChangeRequest.State.REJECTED, comment.strip())
+
+
+# What partners may never set (DESIGN.md, REST API), whatever a request contains.
+PROTECTED_FIELDS = {
+    "publication",
+    "curating_section",
+    "owner",
+    "verification",
+    "version",
+    "public_id",
+    "created_at",
+    "created_by",
+    "updated_at",
+    "updated_by",
+    "search_text",
+}

@@ -37,7 +37,7 @@ def require_postgres() -> None:
 
 
 def _in_group(name: str, username: str):
-    user = UserFactory(username=username)
+    user = UserFactory(username=username, is_staff=True)
     user.groups.add(Group.objects.get(name=name))
     return user
 

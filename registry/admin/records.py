@@ -1,0 +1,440 @@
+"""ModelAdmins of the curated records, their parts as inlines, and the reference data."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from registry import access
+from registry.admin.base import (
+    AUDIT_FIELDSET,
+    PROVENANCE_FIELDSET,
+    STEWARDSHIP_FIELDSET,
+    CuratedRecordAdmin,
+    scripts_row,
+)
+from registry.models import (
+    Facility,
+    FactorFlow,
+    FundingCeiling,
+    FundingLine,
+    FundingScheme,
+    Organisation,
+    OrganisationRelation,
+    Output,
+    Participation,
+    PolicyInstrument,
+    PriorityArea,
+    Project,
+    ResearchField,
+    SubArea,
+    ZoneSection,
+)
+
+
+class ParentScopedInline(admin.TabularInline):
+    """Rows of a record are changed by whoever may change the record itself."""
+
+    extra = 0
+    show_change_link = True
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_change_permission(request, obj) and (
+            obj is None or access.curates(request.user, obj)
+        )
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return super().has_add_permission(request, obj) and (
+            obj is None or access.curates(request.user, obj)
+        )
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Parts of a record (participants, funding lines) may be removed by its curators.
+        return obj is None or access.curates(request.user, obj)
+
+
+class CuratedChildInline(ParentScopedInline):
+    """Inline curated records (outputs, flows): they are retracted, never deleted here."""
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return access.can_delete(request.user, obj)
+
+
+class OrganisationRelationInline(ParentScopedInline):
+    model = OrganisationRelation
+    fk_name = "source"
+    fields = ("kind", "target", "target_ror_id", "target_label")
+    autocomplete_fields = ("target",)
+
+
+class ParticipationInline(ParentScopedInline):
+    model = Participation
+    fields = ("organisation", "facility", "role", "side", "start_date", "end_date")
+    readonly_fields = ("side",)
+    autocomplete_fields = ("organisation", "facility")
+
+
+class FundingLineInline(ParentScopedInline):
+    model = FundingLine
+    fields = ("funder", "scheme", "side", "currency", "amount")
+    autocomplete_fields = ("funder", "scheme")
+
+
+class OutputInline(CuratedChildInline):
+    model = Output
+    fields = (
+        "public_id",
+        "kind",
+        "title_en",
+        "title_zh_hans",
+        "title_zh_hant",
+        "date",
+        "identifier",
+        "key_achievement",
+        "publication",
+    )
+    readonly_fields = ("public_id", "publication")
+
+
+class FactorFlowInline(CuratedChildInline):
+    model = FactorFlow
+    fields = (
+        "public_id",
+        "factor",
+        "direction",
+        "mechanism",
+        "status",
+        "quantity",
+        "unit",
+        "value",
+        "currency",
+        "publication",
+    )
+    readonly_fields = ("public_id", "publication")
+    autocomplete_fields = ("mechanism",)
+
+
+class FacilityFlowInline(FactorFlowInline):
+    fk_name = "facility"
+
+
+class ProjectFlowInline(FactorFlowInline):
+    fk_name = "project"
+
+
+class FundingCeilingInline(ParentScopedInline):
+    model = FundingCeiling
+    fields = ("side", "currency", "amount", "note")
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(CuratedRecordAdmin):
+    list_display = (
+        "public_id",
+        "name_en",
+        "name_zh_hans",
+        "name_zh_hant",
+        "acronym",
+        "kind",
+        "jurisdiction",
+        "curating_section",
+        "publication",
+        "illustrative",
+    )
+    list_filter = (
+        "curating_section",
+        "kind",
+        "jurisdiction",
+        "status",
+        "publication",
+        "verification",
+    )
+    autocomplete_fields = ("owner",)
+    inlines = (OrganisationRelationInline,)
+    fieldsets = (
+        (None, {"fields": (scripts_row("name"), ("acronym", "kind"), "aliases")}),
+        (
+            _("Where and what"),
+            {"fields": (("jurisdiction", "country", "city"), ("website", "established", "status"))},
+        ),
+        (_("Identifiers"), {"fields": ("ror_id", "external_ids")}),
+        (_("Description"), {"classes": ("collapse",), "fields": scripts_row("description")}),
+        STEWARDSHIP_FIELDSET,
+        PROVENANCE_FIELDSET,
+        AUDIT_FIELDSET,
+    )
+
+
+@admin.register(Facility)
+class FacilityAdmin(CuratedRecordAdmin):
+    list_display = (
+        "public_id",
+        "name_en",
+        "name_zh_hans",
+        "name_zh_hant",
+        "kind",
+        "section",
+        "sub_area",
+        "status",
+        "curating_section",
+        "publication",
+    )
+    list_filter = (
+        "section",
+        "curating_section",
+        "kind",
+        "status",
+        "publication",
+        ("fields", admin.RelatedOnlyFieldListFilter),
+        "priority_areas",
+        "sub_area",
+        "verification",
+    )
+    list_select_related = ("sub_area",)
+    autocomplete_fields = ("owner", "parent", "hosts", "fields", "priority_areas")
+    inlines = (FacilityFlowInline,)
+    fieldsets = (
+        (None, {"fields": (scripts_row("name"), ("kind", "status"))}),
+        (
+            _("Location"),
+            {"fields": (("section", "sub_area", "parent"), "address", ("latitude", "longitude"))},
+        ),
+        (
+            _("Profile"),
+            {
+                "fields": (
+                    "hosts",
+                    "fields",
+                    "priority_areas",
+                    ("opened_on", "floor_area_m2"),
+                    "website",
+                )
+            },
+        ),
+        (_("Description"), {"classes": ("collapse",), "fields": scripts_row("description")}),
+        STEWARDSHIP_FIELDSET,
+        PROVENANCE_FIELDSET,
+        AUDIT_FIELDSET,
+    )
+
+
+@admin.register(Project)
+class ProjectAdmin(CuratedRecordAdmin):
+    list_display = (
+        "public_id",
+        "title_en",
+        "title_zh_hans",
+        "title_zh_hant",
+        "status",
+        "cross_border",
+        "start_date",
+        "curating_section",
+        "publication",
+    )
+    list_filter = (
+        "curating_section",
+        "status",
+        "cross_border",
+        "publication",
+        ("fields", admin.RelatedOnlyFieldListFilter),
+        "priority_areas",
+        "verification",
+    )
+    autocomplete_fields = ("owner", "fields", "priority_areas")
+    readonly_fields = (*CuratedRecordAdmin.readonly_fields, "cross_border")
+    inlines = (ParticipationInline, FundingLineInline, OutputInline, ProjectFlowInline)
+    date_hierarchy = "start_date"
+    fieldsets = (
+        (None, {"fields": (scripts_row("title"), ("acronym", "status", "cross_border"))}),
+        (_("Summary"), {"fields": scripts_row("summary")}),
+        (_("Scope"), {"fields": ("fields", "priority_areas", ("start_date", "end_date"))}),
+        STEWARDSHIP_FIELDSET,
+        PROVENANCE_FIELDSET,
+        AUDIT_FIELDSET,
+    )
+
+
+@admin.register(Output)
+class OutputAdmin(CuratedRecordAdmin):
+    list_display = (
+        "public_id",
+        "title_en",
+        "kind",
+        "project",
+        "date",
+        "key_achievement",
+        "curating_section",
+        "publication",
+    )
+    list_filter = ("curating_section", "kind", "key_achievement", "publication", "verification")
+    list_select_related = ("project",)
+    autocomplete_fields = ("owner", "project")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    scripts_row("title"),
+                    ("project", "kind"),
+                    ("identifier", "date", "key_achievement"),
+                )
+            },
+        ),
+        (_("Description"), {"classes": ("collapse",), "fields": scripts_row("description")}),
+        STEWARDSHIP_FIELDSET,
+        PROVENANCE_FIELDSET,
+        AUDIT_FIELDSET,
+    )
+
+
+@admin.register(FactorFlow)
+class FactorFlowAdmin(CuratedRecordAdmin):
+    list_display = (
+        "public_id",
+        "factor",
+        "direction",
+        "status",
+        "project",
+        "facility",
+        "mechanism",
+        "curating_section",
+        "publication",
+    )
+    list_filter = (
+        "curating_section",
+        "factor",
+        "direction",
+        "status",
+        "publication",
+        "verification",
+    )
+    list_select_related = ("project", "facility", "mechanism")
+    autocomplete_fields = ("owner", "project", "facility", "mechanism")
+    fieldsets = (
+        (
+            None,
+            {"fields": (("factor", "direction", "status"), ("project", "facility"), "mechanism")},
+        ),
+        (
+            _("Amounts"),
+            {
+                "fields": (
+                    ("quantity", "unit"),
+                    ("value", "currency"),
+                    ("period_start", "period_end"),
+                )
+            },
+        ),
+        (_("Description"), {"fields": scripts_row("description")}),
+        STEWARDSHIP_FIELDSET,
+        PROVENANCE_FIELDSET,
+        AUDIT_FIELDSET,
+    )
+
+
+@admin.register(PolicyInstrument)
+class PolicyInstrumentAdmin(CuratedRecordAdmin):
+    list_display = (
+        "public_id",
+        "name_en",
+        "name_zh_hans",
+        "document_number",
+        "issuer",
+        "status",
+        "issued_on",
+        "curating_section",
+        "publication",
+    )
+    list_filter = ("curating_section", "status", "publication", "verification")
+    list_select_related = ("issuer",)
+    autocomplete_fields = ("owner", "issuer")
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    scripts_row("name"),
+                    ("document_number", "issuer"),
+                    ("issued_on", "effective_on", "status"),
+                    "factors",
+                )
+            },
+        ),
+        (_("Description"), {"classes": ("collapse",), "fields": scripts_row("description")}),
+        STEWARDSHIP_FIELDSET,
+        PROVENANCE_FIELDSET,
+        AUDIT_FIELDSET,
+    )
+
+
+@admin.register(FundingScheme)
+class FundingSchemeAdmin(CuratedRecordAdmin):
+    list_display = (
+        "public_id",
+        "name_en",
+        "name_zh_hans",
+        "acronym",
+        "funder",
+        "max_duration_months",
+        "curating_section",
+        "publication",
+    )
+    list_select_related = ("funder",)
+    autocomplete_fields = ("owner", "funder")
+    inlines = (FundingCeilingInline,)
+    fieldsets = (
+        (
+            None,
+            {
+                "fields": (
+                    scripts_row("name"),
+                    ("acronym", "funder"),
+                    ("max_duration_months", "website"),
+                )
+            },
+        ),
+        (_("Description"), {"classes": ("collapse",), "fields": scripts_row("description")}),
+        STEWARDSHIP_FIELDSET,
+        PROVENANCE_FIELDSET,
+        AUDIT_FIELDSET,
+    )
+
+
+class ReferenceDataAdmin(SimpleHistoryAdmin):
+    """Taxonomies belong to the zone editors; curators read them and pick from them."""
+
+    search_fields = ("code", "name_en", "name_zh_hans", "name_zh_hant")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return access.can_edit_reference_data(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return access.can_edit_reference_data(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return access.can_delete(request.user, obj)
+
+
+@admin.register(ZoneSection)
+class ZoneSectionAdmin(ReferenceDataAdmin):
+    list_display = ("code", "name_en", "name_zh_hans", "name_zh_hant", "area_km2")
+
+
+@admin.register(SubArea)
+class SubAreaAdmin(ReferenceDataAdmin):
+    list_display = ("code", "name_en", "name_zh_hans", "name_zh_hant", "section", "area_km2")
+    list_filter = ("section",)
+
+
+@admin.register(ResearchField)
+class ResearchFieldAdmin(ReferenceDataAdmin):
+    list_display = ("code", "name_en", "name_zh_hans", "name_zh_hant", "parent")
+    list_select_related = ("parent",)
+    list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
+
+
+@admin.register(PriorityArea)
+class PriorityAreaAdmin(ReferenceDataAdmin):
+    list_display = ("code", "name_en", "name_zh_hans", "name_zh_hant")

@@ -1,0 +1,146 @@
+"""The review queue (records in review and open change requests) and change requests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from registry import access, workflow
+from registry.models import CURATED_MODELS, ChangeRequest, Publication
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(
+        label=_("Comment for the partner"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+@admin.register(ChangeRequest)
+class ChangeRequestAdmin(SimpleHistoryAdmin):
+    list_display = (
+        "pk",
+        "target_type",
+        "target_id",
+        "state",
+        "created_by",
+        "created_at",
+        "decided_by",
+    )
+    list_filter = ("state", "target_type")
+    list_select_related = ("target_type", "created_by", "decided_by")
+    readonly_fields = (
+        "target_type",
+        "target_id",
+        "base_version",
+        "proposed",
+        "state",
+        "comment",
+        "created_at",
+        "created_by",
+        "decided_at",
+        "decided_by",
+    )
+    change_form_template = "admin/registry/changerequest_change_form.html"
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # partners propose changes through the API
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return access.can_delete(request.user, obj)
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "queue/",
+                self.admin_site.admin_view(self.queue_view),
+                name="registry_review_queue",
+            ),
+            path(
+                "<int:object_id>/decide/<str:decision>/",
+                self.admin_site.admin_view(self.decide_view),
+                name="registry_changerequest_decide",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None
+    ) -> HttpResponse:
+        change_request = self.get_object(request, object_id)
+        extra = dict(extra_context or {})
+        if change_request is not None and change_request.target is not None:
+            target = change_request.target
+            extra.update(
+                {
+                    "comparison": workflow.proposed_changes(change_request),
+                    "target": target,
+                    "target_moved_on": target.version != change_request.base_version,
+                    "can_decide": change_request.state == ChangeRequest.State.OPEN
+                    and access.curates(request.user, target),
+                    "decision_form": DecisionForm(),
+                }
+            )
+        return super().change_view(request, object_id, form_url, extra)
+
+    def decide_view(self, request: HttpRequest, object_id: int, decision: str) -> HttpResponse:
+        change_request = get_object_or_404(ChangeRequest, pk=object_id)
+        if request.method != "POST" or decision not in ("approve", "reject"):
+            raise PermissionDenied
+        target = change_request.target
+        if target is None or not access.curates(request.user, target):
+            raise PermissionDenied(_("Only a curator of the record's section may decide this."))
+        form = DecisionForm(request.POST)
+        form.is_valid()
+        comment = form.cleaned_data.get("comment", "")
+        try:
+            if decision == "approve":
+                workflow.approve_change_request(change_request, user=request.user, comment=comment)
+            else:
+                workflow.reject_change_request(change_request, user=request.user, comment=comment)
+        except (workflow.WorkflowError, ValidationError) as error:
+            text = "; ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            self.message_user(request, text, messages.ERROR)
+        else:
+            self.message_user(request, _("Decision recorded."), messages.SUCCESS)
+        return HttpResponseRedirect(
+            reverse("admin:registry_changerequest_change", args=(change_request.pk,))
+        )
+
+    def queue_view(self, request: HttpRequest) -> HttpResponse:
+        """Records in review (one query per kind of record) and open change requests (one)."""
+        if not access.actor_for(request.user).is_curator:
+            raise PermissionDenied
+        sections = []
+        for model in CURATED_MODELS:
+            in_review = list(
+                model.objects.filter(publication=Publication.IN_REVIEW)
+                .select_related("submitted_by")
+                .order_by("submitted_at")[:200]
+            )
+            if in_review:
+                sections.append((model._meta, in_review))
+        open_requests = (
+            ChangeRequest.objects.filter(state=ChangeRequest.State.OPEN)
+            .select_related("target_type", "created_by")
+            .order_by("created_at")[:200]
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Review queue"),
+            "sections": sections,
+            "open_requests": open_requests,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/registry/review_queue.html", context)
