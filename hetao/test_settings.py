@@ -14,3 +14,10 @@ STORAGES = {
 # Fast hashing for the many users the tests create; production keeps the default.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_AUTOREFRESH = True
+
+# One test database per test process on PostgreSQL, so that parallel runs on one server
+# (a developer's and CI's, or several checkouts) never drop each other's database.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = (  # noqa: F405
+        f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
+    )
