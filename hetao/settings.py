@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_countries",
     "simple_history",
+    "import_export",
     "registry",
 ]
 
@@ -184,6 +185,10 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+# Tabular import: each import runs in one transaction, so a dry run or a failed row writes nothing.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = False
 
 # The four-eyes rule: whoever submitted a record for review cannot publish it.
 REGISTRY_FOUR_EYES = envbool("REGISTRY_FOUR_EYES", default=True)

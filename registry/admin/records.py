@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from import_export.admin import ImportExportMixin
+from import_export.formats.base_formats import CSV, JSON, XLSX
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import access
@@ -15,6 +18,7 @@ from registry.admin.base import (
     CuratedRecordAdmin,
     scripts_row,
 )
+from registry.importers.tabular import FacilityResource, OrganisationResource, ProjectResource
 from registry.models import (
     Facility,
     FactorFlow,
@@ -60,6 +64,26 @@ class CuratedChildInline(ParentScopedInline):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return access.can_delete(request.user, obj)
+
+
+class TabularImportExport(ImportExportMixin):
+    """CSV, XLSX and JSON import (with a dry-run preview first) and export of the filtered
+    changelist, through the resources of registry/importers/tabular.py."""
+
+    formats = (CSV, XLSX, JSON)
+    export_prefetch: tuple[str, ...] = ()
+
+    def has_import_permission(self, request: HttpRequest) -> bool:
+        return access.actor_for(request.user).is_curator
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return access.actor_for(request.user).is_curator
+
+    def get_import_resource_kwargs(self, request: HttpRequest, **kwargs) -> dict:
+        return {**super().get_import_resource_kwargs(request, **kwargs), "user": request.user}
+
+    def get_export_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_export_queryset(request).prefetch_related(*self.export_prefetch)
 
 
 class OrganisationRelationInline(ParentScopedInline):
@@ -130,7 +154,8 @@ class FundingCeilingInline(ParentScopedInline):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(CuratedRecordAdmin):
+class OrganisationAdmin(TabularImportExport, CuratedRecordAdmin):
+    resource_classes = (OrganisationResource,)
     list_display = (
         "public_id",
         "name_en",
@@ -168,7 +193,9 @@ class OrganisationAdmin(CuratedRecordAdmin):
 
 
 @admin.register(Facility)
-class FacilityAdmin(CuratedRecordAdmin):
+class FacilityAdmin(TabularImportExport, CuratedRecordAdmin):
+    resource_classes = (FacilityResource,)
+    export_prefetch = ("hosts", "fields", "priority_areas", "parent", "sub_area", "owner")
     list_display = (
         "public_id",
         "name_en",
@@ -221,7 +248,15 @@ class FacilityAdmin(CuratedRecordAdmin):
 
 
 @admin.register(Project)
-class ProjectAdmin(CuratedRecordAdmin):
+class ProjectAdmin(TabularImportExport, CuratedRecordAdmin):
+    resource_classes = (ProjectResource,)
+    export_prefetch = (
+        "fields",
+        "priority_areas",
+        "owner",
+        "participations__organisation",
+        "participations__facility",
+    )
     list_display = (
         "public_id",
         "title_en",

@@ -1,0 +1,423 @@
+"""Tabular import and export (CSV, XLSX, JSON) of organisations, facilities and projects with
+their participants, on django-import-export.
+
+Rows are upserted: by public id (column ``id``) when given, else by a natural key (an
+organisation's ROR id, else its English name and curating section; a facility's English name
+and park; a project's English title and curating section). Unchanged rows are skipped, so
+importing the same file twice makes no change and no history row. Every row goes through the
+model's validation and through ``registry.access`` (a curator imports only into the sections
+they curate); a bad row is reported with its row number and column, and with
+``dry_run`` nothing is written at all. Saves go through ``save(user=…)``: versions and
+history rows name the importing user.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db.models import Model, QuerySet
+from import_export import fields, resources, widgets
+
+from registry import access
+from registry.models import (
+    CuratedRecord,
+    Facility,
+    Organisation,
+    Participation,
+    PriorityArea,
+    Project,
+    ResearchField,
+    SubArea,
+)
+from registry.models.base import mint_unique_public_id
+
+LIST_SEPARATOR = ";"
+
+
+class ListWidget(widgets.Widget):
+    """A JSON list of texts in the model, ``a; b; c`` in a cell (or a real list in JSON)."""
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> list[str]:
+        if value is None or value == "":
+            return []
+        if isinstance(value, list):
+            return [str(item).strip() for item in value if str(item).strip()]
+        return [part.strip() for part in str(value).split(LIST_SEPARATOR) if part.strip()]
+
+    def render(self, value: Any, obj: Model | None = None, **kwargs: Any) -> str:
+        return f"{LIST_SEPARATOR} ".join(value or [])
+
+
+class PublicIdWidget(widgets.ForeignKeyWidget):
+    """A reference to a curated record by its public id; a wrong id is a clear error."""
+
+    def __init__(self, model: type[CuratedRecord]) -> None:
+        super().__init__(model, field="public_id")
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> Model | None:
+        if value in (None, ""):
+            return None
+        found = self.model.objects.by_public_id(str(value)).first()
+        if found is None:
+            raise ValueError(f"no {self.model._meta.verbose_name} has the id {value!r}")
+        return found
+
+
+class PublicIdsWidget(widgets.ManyToManyWidget):
+    def __init__(self, model: type[CuratedRecord]) -> None:
+        super().__init__(model, separator=LIST_SEPARATOR, field="public_id")
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> QuerySet:
+        ids = ListWidget().clean(value)
+        found = self.model.objects.filter(public_id__in=[i.lower() for i in ids])
+        missing = {i.lower() for i in ids} - set(found.values_list("public_id", flat=True))
+        if missing:
+            raise ValueError(
+                f"no {self.model._meta.verbose_name} has the id {', '.join(sorted(missing))}"
+            )
+        return found
+
+
+class CodesWidget(widgets.ManyToManyWidget):
+    """Reference data by code (``2.2; 3.1`` for research fields)."""
+
+    def __init__(self, model: type[Model]) -> None:
+        super().__init__(model, separator=LIST_SEPARATOR, field="code")
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> QuerySet:
+        codes = ListWidget().clean(value)
+        found = self.model.objects.filter(code__in=codes)
+        missing = set(codes) - set(found.values_list("code", flat=True))
+        if missing:
+            raise ValueError(
+                f"unknown {self.model._meta.verbose_name}: {', '.join(sorted(missing))}"
+            )
+        return found
+
+
+class CuratedResource(resources.ModelResource):
+    """Shared rules: lookup by public id or natural key, access checks, attributed saves."""
+
+    id = fields.Field(attribute="public_id", column_name="id", readonly=True)
+    sources = fields.Field(attribute="sources", column_name="sources", widget=ListWidget())
+    publication = fields.Field(attribute="publication", column_name="publication", readonly=True)
+    version = fields.Field(attribute="version", column_name="version", readonly=True)
+
+    # The natural key used when a row has no id: model field names.
+    natural_key: tuple[str, ...] = ()
+
+    class Meta:
+        skip_unchanged = True
+        report_skipped = True
+        clean_model_instances = True
+        use_transactions = True
+
+    def __init__(self, user: Any = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.user = user
+
+    def import_data(self, dataset: Any, *args: Any, **kwargs: Any) -> Any:
+        # A file with any bad row writes nothing: fix the file, import it again.
+        kwargs.setdefault("rollback_on_validation_errors", True)
+        return super().import_data(dataset, *args, **kwargs)
+
+    def before_import(self, dataset: Any, **kwargs: Any) -> None:
+        self.user = kwargs.get("user", self.user)
+
+    def init_instance(self, row: dict | None = None) -> CuratedRecord:
+        # Minted now so that validation (which checks the id's form) sees a complete record.
+        instance = super().init_instance(row)
+        instance.public_id = mint_unique_public_id(type(instance))
+        return instance
+
+    def get_instance(self, instance_loader: Any, row: dict) -> CuratedRecord | None:
+        model = self._meta.model
+        public_id = str(row.get("id") or "").strip()
+        if public_id:
+            instance = model.objects.by_public_id(public_id).first()
+            if instance is None:
+                raise ValidationError(
+                    {"id": f"no {model._meta.verbose_name} has the id {public_id!r}"}
+                )
+            return instance
+        return self.find_by_natural_key(row)
+
+    def find_by_natural_key(self, row: dict) -> CuratedRecord | None:
+        lookup = {}
+        for name in self.natural_key:
+            value = row.get(name)
+            if value in (None, ""):
+                return None
+            lookup[name] = str(value).strip()
+        return self._meta.model.objects.filter(**lookup).first() if lookup else None
+
+    def validate_instance(
+        self,
+        instance: CuratedRecord,
+        import_validation_errors: dict | None = None,
+        validate_unique: bool = True,
+    ) -> None:
+        errors = dict(import_validation_errors or {})
+        if instance.pk:
+            stored = type(instance)._base_manager.get(pk=instance.pk)
+            if not access.curates(self.user, stored):
+                errors.setdefault("curating_section", []).append(
+                    f"you do not curate the {stored.get_curating_section_display()} section, "
+                    f"so you cannot change {stored.public_id}"
+                )
+        if not access.can_create(
+            self.user, curating_section=instance.curating_section, owner_id=instance.owner_id
+        ) and not (instance.pk and errors.get("curating_section")):
+            errors.setdefault("curating_section", []).append(
+                f"you cannot add or move records to the {instance.curating_section or '(blank)'}"
+                " section"
+            )
+        super().validate_instance(instance, errors, validate_unique)
+
+    def do_instance_save(self, instance: CuratedRecord, is_create: bool) -> None:
+        instance._change_reason = "import"
+        instance.save(user=self.user)
+
+
+class OrganisationResource(CuratedResource):
+    aliases = fields.Field(attribute="aliases", column_name="aliases", widget=ListWidget())
+    owner = fields.Field(
+        attribute="owner", column_name="owner", widget=PublicIdWidget(Organisation)
+    )
+    natural_key = ("ror_id",)
+
+    class Meta(CuratedResource.Meta):
+        model = Organisation
+        fields = (
+            "id",
+            "name_en",
+            "name_zh_hans",
+            "name_zh_hant",
+            "acronym",
+            "aliases",
+            "kind",
+            "jurisdiction",
+            "country",
+            "city",
+            "website",
+            "established",
+            "status",
+            "ror_id",
+            "curating_section",
+            "owner",
+            "sources",
+            "verification",
+            "as_of",
+            "publication",
+            "version",
+        )
+        export_order = fields
+
+    def find_by_natural_key(self, row: dict) -> Organisation | None:
+        ror_id = str(row.get("ror_id") or "").strip()
+        if ror_id:
+            from registry.models.organisations import normalise_ror_id
+
+            return Organisation.objects.filter(ror_id=normalise_ror_id(ror_id)).first()
+        name, section = row.get("name_en"), row.get("curating_section")
+        if not name or not section:
+            return None
+        return Organisation.objects.filter(
+            name_en=str(name).strip(), curating_section=str(section).strip()
+        ).first()
+
+
+class FacilityResource(CuratedResource):
+    sub_area = fields.Field(
+        attribute="sub_area",
+        column_name="sub_area",
+        widget=widgets.ForeignKeyWidget(SubArea, field="code"),
+    )
+    parent = fields.Field(attribute="parent", column_name="parent", widget=PublicIdWidget(Facility))
+    hosts = fields.Field(
+        attribute="hosts", column_name="hosts", widget=PublicIdsWidget(Organisation)
+    )
+    fields_ = fields.Field(
+        attribute="fields", column_name="fields", widget=CodesWidget(ResearchField)
+    )
+    priority_areas = fields.Field(
+        attribute="priority_areas", column_name="priority_areas", widget=CodesWidget(PriorityArea)
+    )
+    owner = fields.Field(
+        attribute="owner", column_name="owner", widget=PublicIdWidget(Organisation)
+    )
+    natural_key = ("name_en", "section")
+
+    class Meta(CuratedResource.Meta):
+        model = Facility
+        fields = (
+            "id",
+            "name_en",
+            "name_zh_hans",
+            "name_zh_hant",
+            "kind",
+            "section",
+            "sub_area",
+            "parent",
+            "hosts",
+            "fields_",
+            "priority_areas",
+            "status",
+            "opened_on",
+            "floor_area_m2",
+            "address",
+            "latitude",
+            "longitude",
+            "website",
+            "curating_section",
+            "owner",
+            "sources",
+            "verification",
+            "as_of",
+            "publication",
+            "version",
+        )
+        export_order = fields
+
+
+class ParticipantsField(fields.Field):
+    """Participants in one cell: ``<organisation id>:<role>[@<facility id>]``, ``;``-separated,
+    e.g. ``org-abc12345:lead@fac-def67890; org-xyz98765:partner``."""
+
+    def __init__(self) -> None:
+        super().__init__(attribute=None, column_name="participants", readonly=True)
+
+    @staticmethod
+    def render_for(project: Project) -> str:
+        parts = []
+        for p in project.participations.all():
+            text = f"{p.organisation.public_id}:{p.role}"
+            if p.facility_id:
+                text += f"@{p.facility.public_id}"
+            parts.append(text)
+        return f"{LIST_SEPARATOR} ".join(parts)
+
+    @staticmethod
+    def parse(value: Any) -> set[tuple[int, str, int | None]]:
+        """The wanted (organisation pk, role, facility pk) triples; ValueError says what is off."""
+        wanted = set()
+        for part in ListWidget().clean(value):
+            organisation_id, _, rest = part.partition(":")
+            role, _, facility_id = rest.partition("@")
+            role = role.strip()
+            if role not in Participation.Role.values:
+                raise ValueError(
+                    f"{part!r}: role must be one of {', '.join(Participation.Role.values)}"
+                )
+            organisation = Organisation.objects.by_public_id(organisation_id.strip()).first()
+            if organisation is None:
+                raise ValueError(f"{part!r}: no organisation has the id {organisation_id!r}")
+            facility = None
+            if facility_id.strip():
+                facility = Facility.objects.by_public_id(facility_id.strip()).first()
+                if facility is None:
+                    raise ValueError(f"{part!r}: no facility has the id {facility_id!r}")
+            wanted.add((organisation.pk, role, facility.pk if facility else None))
+        return wanted
+
+
+class ProjectResource(CuratedResource):
+    fields_ = fields.Field(
+        attribute="fields", column_name="fields", widget=CodesWidget(ResearchField)
+    )
+    priority_areas = fields.Field(
+        attribute="priority_areas", column_name="priority_areas", widget=CodesWidget(PriorityArea)
+    )
+    owner = fields.Field(
+        attribute="owner", column_name="owner", widget=PublicIdWidget(Organisation)
+    )
+    participants = ParticipantsField()
+    cross_border = fields.Field(attribute="cross_border", column_name="cross_border", readonly=True)
+    natural_key = ("title_en", "curating_section")
+
+    class Meta(CuratedResource.Meta):
+        model = Project
+        fields = (
+            "id",
+            "title_en",
+            "title_zh_hans",
+            "title_zh_hant",
+            "acronym",
+            "summary_en",
+            "summary_zh_hans",
+            "summary_zh_hant",
+            "status",
+            "start_date",
+            "end_date",
+            "fields_",
+            "priority_areas",
+            "participants",
+            "cross_border",
+            "curating_section",
+            "owner",
+            "sources",
+            "verification",
+            "as_of",
+            "publication",
+            "version",
+        )
+        export_order = fields
+
+    def dehydrate_participants(self, project: Project) -> str:
+        return ParticipantsField.render_for(project)
+
+    def import_instance(self, instance: Project, row: dict, **kwargs: Any) -> None:
+        errors: dict[str, list[str]] = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if "participants" in row:
+            try:
+                instance._wanted_participants = ParticipantsField.parse(row["participants"])
+            except ValueError as error:
+                errors["participants"] = [str(error)]
+        if errors:
+            raise ValidationError(errors)
+
+    def _current_participants(self, project: Project) -> set[tuple[int, str, int | None]]:
+        if not project.pk:
+            return set()
+        return set(project.participations.values_list("organisation_id", "role", "facility_id"))
+
+    def skip_row(
+        self, instance: Project, original: Any, row: dict, import_validation_errors=None
+    ) -> bool:
+        wanted = getattr(instance, "_wanted_participants", None)
+        if wanted is not None and wanted != self._current_participants(instance):
+            return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    def after_save_instance(self, instance: Project, row: dict, **kwargs: Any) -> None:
+        """Participations follow the cell: missing ones added, unlisted ones removed (each
+        saved or deleted on its own, so history records it)."""
+        wanted = getattr(instance, "_wanted_participants", None)
+        if wanted is None:
+            return
+        current = {
+            (p.organisation_id, p.role, p.facility_id): p for p in instance.participations.all()
+        }
+        for key, participation in current.items():
+            if key not in wanted:
+                participation._history_user = self.user
+                participation.delete()
+        for organisation_id, role, facility_id in wanted - set(current):
+            Participation(
+                project=instance,
+                organisation_id=organisation_id,
+                role=role,
+                facility_id=facility_id,
+            ).save(user=self.user)
+
+
+RESOURCES = {
+    Organisation: OrganisationResource,
+    Facility: FacilityResource,
+    Project: ProjectResource,
+}
