@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY="$$(cat var/secret_key)"
 
-.PHONY: install run test test-postgres lint format migrations clean
+.PHONY: install messages run test test-postgres lint format migrations clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
@@ -21,19 +21,23 @@ var/secret_key:
 	mkdir -p var
 	umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
 
+# Translations: .po files are in the repo, .mo files are compiled here (polib; no gettext needed).
+messages: install
+	DJANGO_SECRET_KEY=build $(PY) manage.py compile_translations
+
 ## make run: the registry on SQLite with the demo data, at http://127.0.0.1:8000/
-run: install var/secret_key
+run: install var/secret_key messages
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
 	$(DEV_ENV) $(PY) manage.py loaddata reference demo
 	$(DEV_ENV) $(PY) manage.py setup_demo_accounts
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 
 ## make test: the whole suite on SQLite (PostgreSQL/Chromium tests skip with a reason)
-test: install
+test: install messages
 	$(PY) -m pytest
 
 ## make test-postgres: the whole suite on the local PostgreSQL (see README)
-test-postgres: install
+test-postgres: install messages
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/registry} \
 		REGISTRY_REQUIRE=postgres $(PY) -m pytest
 

@@ -64,6 +64,8 @@ if not SECRET_KEY:
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 
 INSTALLED_APPS = [
+    # First, so its templates can extend and override the admin's.
+    "registry",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -73,7 +75,6 @@ INSTALLED_APPS = [
     "django_countries",
     "simple_history",
     "import_export",
-    "registry",
 ]
 
 MIDDLEWARE = [

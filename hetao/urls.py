@@ -3,7 +3,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
-from django.urls import path
+from django.urls import include, path
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -18,4 +18,5 @@ def healthz(request: HttpRequest) -> JsonResponse:
 urlpatterns = [
     path(settings.DJANGO_ADMIN_PATH, admin.site.urls),
     path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -16,6 +16,15 @@ from registry import access
 from registry.models import Organisation, Section
 from tests.factories import OrganisationFactory, PartnerAccountFactory, UserFactory
 
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations() -> None:
+    """Plain `pytest` works without `make`: compile the .po files first (a no-op when fresh)."""
+    from registry.management.commands.compile_translations import compile_translations
+
+    compile_translations()
+
+
 REQUIRED = {part.strip() for part in os.environ.get("REGISTRY_REQUIRE", "").split(",") if part}
 
 
