@@ -133,6 +133,9 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {"default": SQLITE_DEFAULT}
 
+# `manage.py loaddata reference demo` (fixtures/reference.json, fixtures/demo.json).
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
