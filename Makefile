@@ -28,7 +28,7 @@ messages: install
 ## make run: the registry on SQLite with the demo data, at http://127.0.0.1:8000/
 run: install var/secret_key messages
 	$(DEV_ENV) $(PY) manage.py migrate --noinput
-	$(DEV_ENV) $(PY) manage.py loaddata reference demo
+	$(DEV_ENV) $(PY) manage.py load_demo_data
 	$(DEV_ENV) $(PY) manage.py setup_demo_accounts
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
 

@@ -172,3 +172,9 @@ def parent_record(obj: Model) -> CuratedRecord | None:
 def can_edit_reference_data(user: Any) -> bool:
     """Taxonomies (fields, priority areas, sections, sub-areas) belong to the zone editors."""
     return actor_for(user).role is Role.ZONE_EDITOR
+
+
+def can_import_ror(user: Any) -> bool:
+    """ROR records span both sections (a batch mixes Shenzhen and Hong Kong organisations), so
+    importing them is for zone editors."""
+    return actor_for(user).role is Role.ZONE_EDITOR

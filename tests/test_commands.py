@@ -58,3 +58,19 @@ def test_reset_issues_new_credentials_and_revokes_the_old_token():
 def test_without_any_organisation_the_command_says_to_load_the_fixtures():
     with pytest.raises(CommandError, match="load the fixtures first"):
         run()
+
+
+def test_the_demo_data_loads_into_an_empty_registry_once_and_leaves_later_edits_alone():
+    out = StringIO()
+    call_command("load_demo_data", stdout=out)
+    assert "Installed" in out.getvalue() and "errors 0" in out.getvalue()
+    from registry.models import Facility, Organisation
+
+    assert Organisation.objects.filter(ror_id="https://ror.org/02zhqgq86").exists()
+    facility = Facility.objects.order_by("pk").first()
+    facility.name_en = "Renamed by a curator"
+    facility.save()
+    again = StringIO()
+    call_command("load_demo_data", stdout=again)
+    assert "not loaded again" in again.getvalue()
+    assert Facility.objects.get(pk=facility.pk).name_en == "Renamed by a curator"

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
@@ -18,6 +21,7 @@ from registry.admin.base import (
     CuratedRecordAdmin,
     scripts_row,
 )
+from registry.admin.ror import import_ror_view
 from registry.importers.tabular import FacilityResource, OrganisationResource, ProjectResource
 from registry.models import (
     Facility,
@@ -156,6 +160,18 @@ class FundingCeilingInline(ParentScopedInline):
 @admin.register(Organisation)
 class OrganisationAdmin(TabularImportExport, CuratedRecordAdmin):
     resource_classes = (OrganisationResource,)
+    change_list_template = "admin/registry/organisation_change_list.html"
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "import-ror/",
+                self.admin_site.admin_view(partial(import_ror_view, self)),
+                name="registry_organisation_import_ror",
+            ),
+            *super().get_urls(),
+        ]
+
     list_display = (
         "public_id",
         "name_en",
