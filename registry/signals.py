@@ -12,7 +12,13 @@ from typing import Any
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
 
-from registry.models import CuratedRecord, Facility, Organisation, OrganisationRelation
+from registry.models import (
+    ChangeEvent,
+    CuratedRecord,
+    Facility,
+    Organisation,
+    OrganisationRelation,
+)
 from registry.models.projects import Participation, Project
 from registry.search import build_search_text
 
@@ -78,3 +84,45 @@ def participation_deleted(sender: type, instance: Participation, **kwargs: Any) 
     project = Project.objects.filter(pk=instance.project_id).first()
     if project is not None:  # None when the whole project is being deleted
         project.refresh_cross_border()
+
+
+EVENT_FOR_REASON = {"publish": ChangeEvent.Kind.PUBLISHED, "retract": ChangeEvent.Kind.RETRACTED}
+
+
+def _event(instance: CuratedRecord, kind: str) -> None:
+    ChangeEvent.objects.create(
+        kind=kind,
+        resource=instance.RESOURCE,
+        public_id=instance.public_id,
+        version=instance.version,
+        publication=instance.publication,
+        curating_section=instance.curating_section,
+        owner_id=instance.owner_id,
+    )
+
+
+@receiver(post_save)
+def record_change_event(
+    sender: type, instance: Any, created: bool = False, raw: bool = False, **kwargs: Any
+) -> None:
+    """Feed the change feed. Fixtures (raw loads) add a "created" event only the first time,
+    so loading them again adds nothing."""
+    if not isinstance(instance, CuratedRecord):
+        return
+    if raw:
+        if not ChangeEvent.objects.filter(public_id=instance.public_id).exists():
+            _event(instance, ChangeEvent.Kind.CREATED)
+        return
+    if created:
+        kind = ChangeEvent.Kind.CREATED
+    else:
+        kind = EVENT_FOR_REASON.get(
+            getattr(instance, "_change_reason", ""), ChangeEvent.Kind.UPDATED
+        )
+    _event(instance, kind)
+
+
+@receiver(post_delete)
+def record_delete_event(sender: type, instance: Any, **kwargs: Any) -> None:
+    if isinstance(instance, CuratedRecord):
+        _event(instance, ChangeEvent.Kind.DELETED)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from registry import access
 from registry.models import ChangeRequest, CuratedRecord, Publication
@@ -38,6 +39,13 @@ class NotPermitted(WorkflowError):
 class InvalidTransition(WorkflowError):
     """The record is not in a state this transition starts from."""
 
+
+ACTION_LABELS = {
+    "submit": _lazy("submit for review"),
+    "publish": _lazy("publish"),
+    "retract": _lazy("retract"),
+    "reopen": _lazy("reopen as draft"),
+}
 
 SOURCES: dict[str, tuple[str, ...]] = {
     "submit": (Publication.DRAFT,),
@@ -97,8 +105,8 @@ def _transition(
         locked = type(record)._base_manager.select_for_update().get(pk=record.pk)
         if locked.publication not in SOURCES[name]:
             raise InvalidTransition(
-                _("Cannot %(action)s a record that is %(state)s.")
-                % {"action": name, "state": locked.get_publication_display().lower()}
+                _("This cannot be done to a record in the state “%(state)s”: %(action)s.")
+                % {"action": ACTION_LABELS[name], "state": locked.get_publication_display()}
             )
         # Permission again on the locked row: its section or submitter may have changed.
         _check_permission(name, locked, user)

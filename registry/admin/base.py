@@ -45,7 +45,8 @@ PROVENANCE_FIELDSET = (
 )
 STEWARDSHIP_FIELDSET = (
     _("Stewardship"),
-    {"fields": (("curating_section", "owner"), "publication")},
+    # expected_version is hidden, but a field not named in a fieldset is not rendered at all.
+    {"fields": (("curating_section", "owner"), "publication", "expected_version")},
 )
 AUDIT_FIELDSET = (
     _("Audit"),
@@ -60,6 +61,16 @@ AUDIT_FIELDSET = (
             ("retracted_at", "retraction_reason", "successor"),
         ),
     },
+)
+
+WORKFLOW_FIELDS = (
+    "publication",
+    "submitted_by_id",
+    "submitted_at",
+    "published_at",
+    "retracted_at",
+    "retraction_reason",
+    "successor_id",
 )
 
 TRANSITION_LABELS = {
@@ -177,6 +188,11 @@ class CuratedRecordAdmin(SimpleHistoryAdmin):
             request.user, curating_section=obj.curating_section, owner_id=obj.owner_id
         ):
             raise PermissionDenied
+        if change:
+            # Publication moves only through the workflow; a revert restores content only.
+            stored = type(obj)._base_manager.filter(pk=obj.pk).values(*WORKFLOW_FIELDS).first()
+            for field, value in (stored or {}).items():
+                setattr(obj, field, value)
         expected = form.cleaned_data.get("expected_version") if change else None
         try:
             obj.save(user=request.user, expected_version=expected)
@@ -267,6 +283,20 @@ class CuratedRecordAdmin(SimpleHistoryAdmin):
         }
         return TemplateResponse(request, "admin/registry/retract.html", context)
 
+    def history_form_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict | None = None,
+    ) -> HttpResponse:
+        """Reverting is changing: outside their section a curator may look, not revert."""
+        if request.method == "POST":
+            obj = self.model._base_manager.filter(pk=object_id).first()
+            if obj is not None and not self.has_change_permission(request, obj):
+                raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
     # -- workflow: buttons on the change form -----------------------------------------------------
     def get_urls(self) -> list:
         prefix = f"{self.opts.app_label}_{self.opts.model_name}"
@@ -317,7 +347,8 @@ class CuratedRecordAdmin(SimpleHistoryAdmin):
             raise PermissionDenied
         if transition not in workflow.allowed_transitions(record, request.user):
             raise PermissionDenied(
-                _("You may not %(action)s this record.") % {"action": transition}
+                _("You may not do this to this record: %(action)s.")
+                % {"action": TRANSITION_LABELS[transition]}
             )
         change_url = reverse(
             f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=(record.pk,)

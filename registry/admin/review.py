@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import access, workflow
-from registry.models import CURATED_MODELS, ChangeRequest, Publication
+from registry.models import CURATED_MODELS, ChangeEvent, ChangeRequest, Publication
 
 
 class DecisionForm(forms.Form):
@@ -144,3 +144,35 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
             "opts": self.model._meta,
         }
         return TemplateResponse(request, "admin/registry/review_queue.html", context)
+
+
+@admin.register(ChangeEvent)
+class ChangeEventAdmin(admin.ModelAdmin):
+    """The change feed as curators see it: read-only, newest first."""
+
+    list_display = (
+        "id",
+        "occurred_at",
+        "kind",
+        "resource",
+        "public_id",
+        "version",
+        "publication",
+        "curating_section",
+    )
+    list_filter = ("kind", "resource", "curating_section")
+    search_fields = ("public_id",)
+    ordering = ("-id",)
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return access.actor_for(request.user).is_curator

@@ -30,7 +30,6 @@ from registry.models import (
     ResearchField,
     SubArea,
 )
-from registry.models.base import mint_unique_public_id
 
 LIST_SEPARATOR = ";"
 
@@ -125,12 +124,6 @@ class CuratedResource(resources.ModelResource):
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         self.user = kwargs.get("user", self.user)
 
-    def init_instance(self, row: dict | None = None) -> CuratedRecord:
-        # Minted now so that validation (which checks the id's form) sees a complete record.
-        instance = super().init_instance(row)
-        instance.public_id = mint_unique_public_id(type(instance))
-        return instance
-
     def get_instance(self, instance_loader: Any, row: dict) -> CuratedRecord | None:
         model = self._meta.model
         public_id = str(row.get("id") or "").strip()
@@ -173,7 +166,15 @@ class CuratedResource(resources.ModelResource):
                 f"you cannot add or move records to the {instance.curating_section or '(blank)'}"
                 " section"
             )
-        super().validate_instance(instance, errors, validate_unique)
+        # A new record's public id is minted when it is saved, so a dry run shows no id
+        # rather than one the real import would not use.
+        exclude = [*errors, "public_id"] if not instance.public_id else list(errors)
+        try:
+            instance.full_clean(exclude=exclude, validate_unique=validate_unique)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def do_instance_save(self, instance: CuratedRecord, is_create: bool) -> None:
         instance._change_reason = "import"

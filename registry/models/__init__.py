@@ -4,6 +4,7 @@ from registry.models.accounts import ApiToken, PartnerAccount
 from registry.models.base import CuratedRecord, NamedRecord
 from registry.models.changes import ChangeRequest
 from registry.models.choices import Factor, Publication, Section, Side, Verification
+from registry.models.events import ChangeEvent
 from registry.models.facilities import Facility
 from registry.models.flows import FactorFlow
 from registry.models.organisations import Organisation, OrganisationRelation
@@ -24,6 +25,7 @@ CURATED_MODELS: tuple[type[CuratedRecord], ...] = (
 __all__ = [
     "CURATED_MODELS",
     "ApiToken",
+    "ChangeEvent",
     "ChangeRequest",
     "CuratedRecord",
     "Facility",

@@ -105,6 +105,22 @@ class CuratedQuerySet(models.QuerySet):
         """Records whose normalised ``search_text`` holds every word of ``q`` (no query)."""
         return search.filter_queryset(self, q)
 
+    def with_relations(self, names: Iterable[str] | None = None) -> CuratedQuerySet:
+        """The read path every face shares: load the related records named (all of the
+        model's ``RELATED_READS`` when None) with a JOIN or one prefetch query each, so a page
+        costs the same number of queries whatever its size."""
+        reads = self.model.RELATED_READS
+        wanted = list(reads) if names is None else [name for name in names if name in reads]
+        queryset = self
+        for name in wanted:
+            how, lookup = reads[name]
+            lookup = lookup() if callable(lookup) else lookup
+            if how == "select":
+                queryset = queryset.select_related(lookup)
+            else:
+                queryset = queryset.prefetch_related(lookup)
+        return queryset
+
     def by_public_id(self, public_id: str) -> CuratedQuerySet:
         """The record with this public id; a malformed or mistyped id matches nothing."""
         prefix = self.model.PUBLIC_ID_PREFIX
@@ -124,6 +140,10 @@ class CuratedRecord(models.Model):
     ownership, version and audit. History rows are kept by each concrete model's ``history``."""
 
     PUBLIC_ID_PREFIX: ClassVar[str] = ""
+    # The name of the resource in the API and the change feed ("facilities"…).
+    RESOURCE: ClassVar[str] = ""
+    # Relations a face may show, and how to load them: ("select" | "prefetch", lookup).
+    RELATED_READS: ClassVar[dict[str, tuple[str, Any]]] = {"owner": ("select", "owner")}
     # The trilingual text stem used for the display name ("name" or "title").
     LABEL_STEM: ClassVar[str] = "name"
 
@@ -318,6 +338,16 @@ def mint_unique_public_id(model: type[CuratedRecord]) -> str:
             return candidate
 
 
+class AttributedSaveMixin:
+    """For the parts of a record (participations, funding lines…): ``save(user=…)`` names the
+    user in the history row, as curated records do."""
+
+    def save(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
+        if user is not None and getattr(user, "is_authenticated", False):
+            self._history_user = user
+        super().save(*args, **kwargs)
+
+
 class TaxonomyManager(models.Manager):
     def get_by_natural_key(self, code: str) -> models.Model:
         return self.get(code=code)
@@ -351,7 +381,11 @@ def at_least_one_script(stem: str) -> models.CheckConstraint:
     return models.CheckConstraint(
         condition=~models.Q(**{f"{stem}_en": "", f"{stem}_zh_hans": "", f"{stem}_zh_hant": ""}),
         name=f"%(app_label)s_%(class)s_{stem}_in_some_script",
-        violation_error_message=_("Give the %(stem)s in at least one script.") % {"stem": stem},
+        violation_error_message=(
+            _("Give the name in at least one script.")
+            if stem == "name"
+            else _("Give the title in at least one script.")
+        ),
     )
 
 

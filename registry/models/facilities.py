@@ -16,6 +16,15 @@ class Facility(NamedRecord):
     """A place where research happens or is served, in either park or cooperating from outside."""
 
     PUBLIC_ID_PREFIX = "fac"
+    RESOURCE = "facilities"
+    RELATED_READS: ClassVar[dict] = {
+        "owner": ("select", "owner"),
+        "sub_area": ("select", "sub_area"),
+        "parent": ("select", "parent"),
+        "hosts": ("prefetch", "hosts"),
+        "fields": ("prefetch", "fields"),
+        "priority_areas": ("prefetch", "priority_areas"),
+    }
 
     class Kind(models.TextChoices):
         LABORATORY = "laboratory", _("Laboratory")

@@ -24,6 +24,13 @@ class FactorFlow(CuratedRecord):
     aggregate: counts and amounts only, never personal data about anybody."""
 
     PUBLIC_ID_PREFIX = "flw"
+    RESOURCE = "flows"
+    RELATED_READS: ClassVar[dict] = {
+        "owner": ("select", "owner"),
+        "project": ("select", "project"),
+        "facility": ("select", "facility"),
+        "mechanism": ("select", "mechanism"),
+    }
     LABEL_STEM = "description"
 
     class Direction(models.TextChoices):

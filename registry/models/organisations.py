@@ -6,11 +6,12 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.db import models
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from registry.models.base import NamedRecord, validate_string_list
+from registry.models.base import AttributedSaveMixin, NamedRecord, validate_string_list
 
 ROR_URL_PREFIX = "https://ror.org/"
 # ROR ids: "0", six Crockford base32 characters, two check digits.
@@ -30,6 +31,16 @@ class Organisation(NamedRecord):
     """A university, institute, firm, government body, funder… that takes part in the zone."""
 
     PUBLIC_ID_PREFIX = "org"
+    RESOURCE = "organisations"
+    RELATED_READS: ClassVar[dict] = {
+        "owner": ("select", "owner"),
+        "relationships": (
+            "prefetch",
+            lambda: Prefetch(
+                "relations", queryset=OrganisationRelation.objects.select_related("target")
+            ),
+        ),
+    }
 
     class Kind(models.TextChoices):
         UNIVERSITY = "university", _("University")
@@ -116,7 +127,7 @@ class Organisation(NamedRecord):
             yield self.ror_id.removeprefix(ROR_URL_PREFIX)
 
 
-class OrganisationRelation(models.Model):
+class OrganisationRelation(AttributedSaveMixin, models.Model):
     """A typed link between organisations, as ROR records them. The target may be a ROR id that
     is not in the registry yet: the row keeps it and resolves when that organisation arrives."""
 

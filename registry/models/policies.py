@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from registry.models.base import (
+    AttributedSaveMixin,
     NamedRecord,
     currency_constraint,
     currency_field,
@@ -33,6 +34,11 @@ class PolicyInstrument(NamedRecord):
     """A law, regulation, notice or arrangement that governs a flow (e.g. 国发〔2023〕12号)."""
 
     PUBLIC_ID_PREFIX = "pol"
+    RESOURCE = "policies"
+    RELATED_READS: ClassVar[dict] = {
+        "owner": ("select", "owner"),
+        "issuer": ("select", "issuer"),
+    }
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
@@ -72,6 +78,12 @@ class FundingScheme(NamedRecord):
     """A funding programme (NSFC/RGC Joint Research Scheme, ITF MHKJFS…) with its ceilings."""
 
     PUBLIC_ID_PREFIX = "sch"
+    RESOURCE = "funding-schemes"
+    RELATED_READS: ClassVar[dict] = {
+        "owner": ("select", "owner"),
+        "funder": ("select", "funder"),
+        "ceilings": ("prefetch", "ceilings"),
+    }
 
     acronym = models.CharField(_("acronym"), max_length=40, blank=True)
     funder = models.ForeignKey(
@@ -99,7 +111,7 @@ class FundingScheme(NamedRecord):
         yield self.acronym
 
 
-class FundingCeiling(models.Model):
+class FundingCeiling(AttributedSaveMixin, models.Model):
     """The most a scheme grants to one side of a project, in that side's currency."""
 
     scheme = models.ForeignKey(

@@ -6,10 +6,12 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.db import models
+from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from registry.models.base import (
+    AttributedSaveMixin,
     CuratedRecord,
     at_least_one_script,
     currency_constraint,
@@ -25,7 +27,28 @@ class Project(CuratedRecord):
     is kept in step by ``refresh_cross_border`` whenever a participation changes."""
 
     PUBLIC_ID_PREFIX = "prj"
+    RESOURCE = "projects"
     LABEL_STEM = "title"
+    RELATED_READS: ClassVar[dict] = {
+        "owner": ("select", "owner"),
+        "fields": ("prefetch", "fields"),
+        "priority_areas": ("prefetch", "priority_areas"),
+        "participations": (
+            "prefetch",
+            lambda: Prefetch(
+                "participations",
+                queryset=Participation.objects.select_related("organisation", "facility"),
+            ),
+        ),
+        "funding_lines": (
+            "prefetch",
+            lambda: Prefetch(
+                "funding_lines", queryset=FundingLine.objects.select_related("funder", "scheme")
+            ),
+        ),
+        "outputs": ("prefetch", "outputs"),
+        "flows": ("prefetch", "flows"),
+    }
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")
@@ -171,7 +194,7 @@ class Participation(models.Model):
         return Side.OTHER
 
 
-class FundingLine(models.Model):
+class FundingLine(AttributedSaveMixin, models.Model):
     """One grant line of a project: who funds which side, in which currency, how much.
     Joint schemes fund each side separately, in its own currency, by its own agency."""
 
@@ -215,7 +238,12 @@ class Output(CuratedRecord):
     """Something a project achieved: a paper, patent, dataset, prototype, pilot, spin-off…"""
 
     PUBLIC_ID_PREFIX = "out"
+    RESOURCE = "outputs"
     LABEL_STEM = "title"
+    RELATED_READS: ClassVar[dict] = {
+        "owner": ("select", "owner"),
+        "project": ("select", "project"),
+    }
 
     class Kind(models.TextChoices):
         PUBLICATION = "publication", _("Publication")
