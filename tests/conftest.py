@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from django.contrib.auth.models import AnonymousUser, Group
+from django.contrib.auth.models import AnonymousUser, Group, Permission
 from django.db import connection
 
 from registry import access
@@ -46,8 +46,17 @@ def require_postgres() -> None:
 
 
 def _in_group(name: str, username: str):
+    # A transactional test (the browser tests) flushes the tables, and with them the groups
+    # the migrations made: make the group again as migration 0005 does.
+    group, created = Group.objects.get_or_create(name=name)
+    if created:
+        group.permissions.set(
+            Permission.objects.filter(
+                content_type__app_label="registry", codename__regex=r"^(view|add|change)_"
+            ).exclude(codename__contains="_historical")
+        )
     user = UserFactory(username=username, is_staff=True)
-    user.groups.add(Group.objects.get(name=name))
+    user.groups.add(group)
     return user
 
 

@@ -23,6 +23,7 @@ class PartnerAccountAdmin(admin.ModelAdmin):
     list_select_related = ("user", "organisation")
     autocomplete_fields = ("user", "organisation")
     search_fields = ("user__username", "organisation__name_en")
+    show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return zone_editors_only(request)
@@ -50,6 +51,8 @@ class ApiTokenAdmin(admin.ModelAdmin):
         "revoked_at",
     )
     list_filter = ("revoked_at",)
+    search_fields = ("key_prefix", "user__username", "name")
+    show_full_result_count = False
     list_select_related = ("user",)
     readonly_fields = ("key_prefix", "user", "scopes", "created_at", "last_used_at", "revoked_at")
     fields = (

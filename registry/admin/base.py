@@ -102,14 +102,22 @@ class CuratedRecordForm(forms.ModelForm):
         cleaned = super().clean()
         expected = cleaned.get("expected_version")
         if self.instance.pk and expected is not None:
-            # Locked until the admin's transaction ends, so nobody saves in between.
-            current = (
-                type(self.instance)
-                ._base_manager.select_for_update()
+            # Locked until the admin's transaction ends, so nobody saves in between. Only the
+            # record's own row: PostgreSQL cannot lock the nullable side of an outer join.
+            model = type(self.instance)
+            locked = (
+                model._base_manager.select_for_update()
                 .filter(pk=self.instance.pk)
-                .values_list("version", "updated_by__username", "updated_at")
+                .values_list("version", flat=True)
                 .first()
             )
+            current = None
+            if locked is not None and locked != expected:
+                current = (
+                    model._base_manager.filter(pk=self.instance.pk)
+                    .values_list("version", "updated_by__username", "updated_at")
+                    .first()
+                )
             if current is not None and current[0] != expected:
                 raise ValidationError(
                     _(
@@ -151,7 +159,7 @@ class CuratedRecordAdmin(SimpleHistoryAdmin):
     list_per_page = 50
     show_full_result_count = False  # no second COUNT(*) over the whole table
     actions = ("submit_selected", "publish_selected", "retract_selected", "reopen_selected")
-    history_list_display = ("version", "history_change_reason")
+    history_list_display = ("version",)
     change_form_template = "admin/registry/curated_change_form.html"
     change_list_template = "admin/registry/curated_change_list.html"
 

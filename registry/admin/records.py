@@ -457,6 +457,7 @@ class ReferenceDataAdmin(SimpleHistoryAdmin):
     """Taxonomies belong to the zone editors; curators read them and pick from them."""
 
     search_fields = ("code", "name_en", "name_zh_hans", "name_zh_hant")
+    show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return access.can_edit_reference_data(request.user)

@@ -38,6 +38,7 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
         "decided_by",
     )
     list_filter = ("state", "target_type")
+    search_fields = ("=id", "created_by__username", "comment")
     list_select_related = ("target_type", "created_by", "decided_by")
     readonly_fields = (
         "target_type",

@@ -72,4 +72,5 @@ class ChangeRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Change to {self.target} ({self.get_state_display()})"
+        # Not the target's name: that would cost a query per row in every list.
+        return f"#{self.pk} {self.target_type.model} {self.target_id} ({self.get_state_display()})"
