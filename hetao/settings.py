@@ -133,9 +133,6 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {"default": SQLITE_DEFAULT}
 
-# URLs typed without a scheme are https (Django 6's default; silences its deprecation).
-FORMS_URLFIELD_ASSUME_HTTPS = True
-
 # `manage.py loaddata reference demo` (fixtures/reference.json, fixtures/demo.json).
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 

@@ -4,12 +4,12 @@ protection, attributed saves, cross-script search, field-by-field history and re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -154,6 +154,8 @@ class CuratedRecordAdmin(SimpleHistoryAdmin):
     publish and retract only what ``access.curates`` allows, and nothing else is offered."""
 
     form = CuratedRecordForm
+    # A URL typed without a scheme is https (Django 6's default, asked for now).
+    formfield_overrides: ClassVar[dict] = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = AUDIT_FIELDS
     list_filter: tuple = ("curating_section", "publication", "verification")
     list_per_page = 50
