@@ -75,6 +75,10 @@ INSTALLED_APPS = [
     "django_countries",
     "simple_history",
     "import_export",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -193,6 +197,43 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 # Tabular import: each import runs in one transaction, so a dry run or a failed row writes nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = False
+
+# The REST API (registry/api/). Throttle rates come from the environment so a load test or a
+# schema fuzzer can raise them; production keeps the defaults.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["registry.api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["registry.api.permissions.TokenScopes"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "registry.api.errors.problem_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "registry.api.throttling.PerIpThrottle",
+        "registry.api.throttling.PerTokenThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anonymous": os.environ.get("REGISTRY_THROTTLE_ANONYMOUS", "120/minute"),
+        "token": os.environ.get("REGISTRY_THROTTLE_TOKEN", "600/minute"),
+    },
+    "DEFAULT_SCHEMA_CLASS": "registry.api.schema.RegistryAutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Hetao Registry API",
+    "DESCRIPTION": (
+        "Organisations, facilities, joint projects, outputs and cross-border factor flows of "
+        "the Hetao Shenzhen-Hong Kong Science and Technology Innovation Cooperation Zone."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"FactorEnum": "registry.models.choices.Factor"},
+}
 
 # The four-eyes rule: whoever submitted a record for review cannot publish it.
 REGISTRY_FOUR_EYES = envbool("REGISTRY_FOUR_EYES", default=True)

@@ -3,7 +3,9 @@
 from django.conf import settings
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from registry.api.errors import not_found
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -19,4 +21,6 @@ urlpatterns = [
     path(settings.DJANGO_ADMIN_PATH, admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("registry.api.urls")),
+    re_path(r"^api/", not_found),
 ]

@@ -178,3 +178,25 @@ def can_import_ror(user: Any) -> bool:
     """ROR records span both sections (a batch mixes Shenzhen and Hong Kong organisations), so
     importing them is for zone editors."""
     return actor_for(user).role is Role.ZONE_EDITOR
+
+
+def visible_change_requests(queryset: QuerySet, user: Any) -> QuerySet:
+    """Curators see every change request; a partner those its organisation's users made."""
+    actor = actor_for(user)
+    if actor.is_curator:
+        return queryset
+    if actor.role is Role.PARTNER:
+        return queryset.filter(created_by__partner_account__organisation_id=actor.organisation_id)
+    return queryset.none()
+
+
+def visible_events(queryset: QuerySet, user: Any) -> QuerySet:
+    """The change feed: events of records in a public state (and deletions) for everyone, plus
+    every event of the records a partner's organisation owns; curators see all."""
+    actor = actor_for(user)
+    if actor.is_curator:
+        return queryset
+    public = Q(publication__in=[Publication.PUBLISHED, Publication.RETRACTED]) | Q(kind="deleted")
+    if actor.role is Role.PARTNER:
+        return queryset.filter(public | Q(owner_id=actor.organisation_id))
+    return queryset.filter(public)

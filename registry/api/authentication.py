@@ -1,0 +1,38 @@
+"""``Authorization: Bearer <token>`` against ApiToken (hashed at rest, scoped, expiring)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions
+from rest_framework.request import Request
+
+from registry.models import ApiToken
+
+# Writing last_used_at on every request would turn reads into writes; a minute is precise enough.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    keyword = "Bearer"
+
+    def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
+        header = authentication.get_authorization_header(request).decode("latin-1").split()
+        if not header or header[0].lower() != self.keyword.lower():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Send Authorization: Bearer <token>."))
+        token = ApiToken.authenticate(header[1])
+        if token is None or not token.user.is_active:
+            raise exceptions.AuthenticationFailed(_("The token is unknown, expired or revoked."))
+        now = timezone.now()
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:
+            token.last_used_at = now
+            token.save(update_fields=["last_used_at"])
+        return token.user, token
+
+    def authenticate_header(self, request: Request) -> str:
+        return f'{self.keyword} realm="api"'

@@ -1,0 +1,196 @@
+"""Serializer fields for the API's shapes: three scripts as one object, brief related records,
+provenance as one object, public ids and codes as references."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Model, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from registry import access, identifiers
+from registry.models import Verification
+from registry.models.base import validate_source_urls
+
+SCRIPTS = (("en", "en"), ("zh-Hans", "zh_hans"), ("zh-Hant", "zh_hant"))
+
+TRILINGUAL_SCHEMA = {
+    "type": "object",
+    "properties": {key: {"type": "string", "maxLength": 400} for key, _ in SCRIPTS},
+    "additionalProperties": False,
+}
+BRIEF_SCHEMA = {
+    "type": "object",
+    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+    "required": ["id", "name"],
+}
+NULLABLE_BRIEF_SCHEMA = {**BRIEF_SCHEMA, "nullable": True}
+
+
+def lang_of(context: dict[str, Any]) -> str | None:
+    return context.get("lang")
+
+
+def brief(obj: Model | None, context: dict[str, Any]) -> dict[str, str] | None:
+    """``{"id", "name"}`` for a related record (public id) or reference item (code)."""
+    if obj is None:
+        return None
+    identifier = getattr(obj, "public_id", None) or getattr(obj, "code", str(obj.pk))
+    return {"id": identifier, "name": obj.display_name(lang_of(context))}
+
+
+@extend_schema_field(TRILINGUAL_SCHEMA)
+class TrilingualField(serializers.Field):
+    """``{"en", "zh-Hans", "zh-Hant"}`` over the model's ``<stem>_en/_zh_hans/_zh_hant``;
+    a write may send some of the keys (a PATCH changes only those)."""
+
+    def __init__(self, stem: str, max_length: int = 400, **kwargs: Any) -> None:
+        self.stem = stem
+        self.max_length = max_length
+        kwargs["source"] = "*"
+        super().__init__(**kwargs)
+
+    def to_representation(self, instance: Model) -> dict[str, str]:
+        return {key: getattr(instance, f"{self.stem}_{suffix}") for key, suffix in SCRIPTS}
+
+    def to_internal_value(self, data: Any) -> dict[str, str]:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(
+                _('Send an object such as {"en": "…", "zh-Hans": "…", "zh-Hant": "…"}.')
+            )
+        allowed = dict(SCRIPTS)
+        unknown = sorted(set(data) - set(allowed))
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown script keys: %(keys)s (use en, zh-Hans, zh-Hant).")
+                % {"keys": ", ".join(unknown)}
+            )
+        values = {}
+        for key, value in data.items():
+            if not isinstance(value, str):
+                raise serializers.ValidationError(_("%(key)s must be a text.") % {"key": key})
+            if len(value) > self.max_length:
+                raise serializers.ValidationError(
+                    _("%(key)s is longer than %(n)d characters.")
+                    % {"key": key, "n": self.max_length}
+                )
+            values[f"{self.stem}_{allowed[key]}"] = value.strip()
+        return values
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "properties": {
+            "sources": {"type": "array", "items": {"type": "string", "format": "uri"}},
+            "verification": {"type": "string", "enum": Verification.values, "readOnly": True},
+            "as_of": {"type": "string", "format": "date", "nullable": True},
+        },
+        "additionalProperties": False,
+    }
+)
+class ProvenanceField(serializers.Field):
+    """``{"sources", "verification", "as_of"}``. Partners set the sources and date; the
+    verification level is the curators' judgement and is never taken from a partner."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["source"] = "*"
+        super().__init__(**kwargs)
+
+    def to_representation(self, instance: Model) -> dict[str, Any]:
+        return {
+            "sources": instance.sources,
+            "verification": instance.verification,
+            "as_of": instance.as_of.isoformat() if instance.as_of else None,
+        }
+
+    def to_internal_value(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise serializers.ValidationError(_("Send an object with sources and as_of."))
+        unknown = sorted(set(data) - {"sources", "verification", "as_of"})
+        if unknown:
+            raise serializers.ValidationError(
+                _("Unknown provenance keys: %(keys)s.") % {"keys": ", ".join(unknown)}
+            )
+        values: dict[str, Any] = {}
+        if "sources" in data:
+            try:
+                validate_source_urls(data["sources"])
+            except Exception as error:  # Django's ValidationError → DRF's
+                raise serializers.ValidationError(
+                    {"sources": list(getattr(error, "messages", [str(error)]))}
+                ) from None
+            values["sources"] = data["sources"]
+        if "as_of" in data:
+            values["as_of"] = serializers.DateField(allow_null=True).run_validation(data["as_of"])
+        return values
+
+
+class ReferenceField(serializers.RelatedField):
+    """A related curated record: shown brief, written as its public id (or ``{"id": …}``).
+    Only records the writer may see can be referred to; anything else is "not found"."""
+
+    def __init__(self, model: type[Model], **kwargs: Any) -> None:
+        self.model = model
+        kwargs.setdefault("queryset", model.objects.all())
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Model) -> dict[str, str] | None:
+        return brief(value, self.context)
+
+    def to_internal_value(self, data: Any) -> Model:
+        value = data.get("id") if isinstance(data, dict) else data
+        if not isinstance(value, str) or not identifiers.is_valid(
+            value, self.model.PUBLIC_ID_PREFIX
+        ):
+            raise serializers.ValidationError(
+                _("Give a %(prefix)s- public id.") % {"prefix": self.model.PUBLIC_ID_PREFIX}
+            )
+        user = self.context["request"].user
+        found = access.visible(self.get_queryset(), user).by_public_id(value).first()
+        if found is None:
+            raise serializers.ValidationError(
+                _("No %(kind)s has the id %(id)s.")
+                % {"kind": self.model._meta.verbose_name, "id": value}
+            )
+        return found
+
+    def get_choices(self, cutoff: int | None = None) -> dict:
+        return {}  # never list every record (the browsable API would)
+
+
+class CodeField(serializers.RelatedField):
+    """A reference item (field, priority area, sub-area) by code."""
+
+    def __init__(self, model: type[Model], **kwargs: Any) -> None:
+        self.model = model
+        kwargs.setdefault("queryset", model.objects.all())
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Model) -> dict[str, str] | None:
+        return brief(value, self.context)
+
+    def to_internal_value(self, data: Any) -> Model:
+        value = data.get("id") if isinstance(data, dict) else data
+        if not isinstance(value, str):
+            raise serializers.ValidationError(_("Give a code."))
+        queryset: QuerySet = self.get_queryset()
+        found = queryset.filter(code=value).first()
+        if found is None:
+            raise serializers.ValidationError(
+                _("No %(kind)s has the code %(code)s.")
+                % {"kind": self.model._meta.verbose_name, "code": value[:40]}
+            )
+        return found
+
+    def get_choices(self, cutoff: int | None = None) -> dict:
+        return {}
+
+
+for field_class in (ReferenceField, CodeField):
+    extend_schema_field(NULLABLE_BRIEF_SCHEMA)(field_class)
+
+__all__ = ["CodeField", "OpenApiTypes", "ProvenanceField", "ReferenceField", "TrilingualField"]

@@ -1,0 +1,56 @@
+"""``page`` and ``page_size`` (default 50, at most 500), checked strictly: ``page=abc`` is a
+400 naming the parameter, not page 1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import InvalidPage
+from django.utils.translation import gettext_lazy as _
+from rest_framework import pagination
+from rest_framework.exceptions import NotFound
+from rest_framework.request import Request
+
+from registry.api.errors import InvalidParameters
+
+MAX_PAGE_SIZE = 500
+
+
+def _positive_int(request: Request, name: str, default: int, maximum: int | None = None) -> int:
+    raw = request.query_params.getlist(name)
+    if not raw:
+        return default
+    if len(raw) > 1:
+        raise InvalidParameters({name: [_("Give %(name)s once.") % {"name": name}]})
+    value = raw[0]
+    if not value.isdigit() or int(value) < 1 or (maximum and int(value) > maximum):
+        limit = f" (1–{maximum})" if maximum else ""
+        raise InvalidParameters(
+            {
+                name: [
+                    _("%(name)s must be a whole number of at least 1%(limit)s.")
+                    % {"name": name, "limit": limit}
+                ]
+            }
+        )
+    return int(value)
+
+
+class PageNumberPagination(pagination.PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+
+    def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list:
+        self.request = request
+        page_size = _positive_int(request, "page_size", self.page_size, MAX_PAGE_SIZE)
+        number = _positive_int(request, "page", 1)
+        paginator = self.django_paginator_class(queryset, page_size)
+        try:
+            self.page = paginator.page(number)
+        except InvalidPage:
+            raise NotFound(
+                _("There is no page %(number)s; the last page is %(last)s.")
+                % {"number": number, "last": paginator.num_pages}
+            ) from None
+        return list(self.page)

@@ -1,0 +1,171 @@
+"""The OpenAPI description: every status code an operation can answer is documented, with
+RFC 9457 problems as ``application/problem+json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.plumbing import build_basic_type
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter
+
+from registry.api.fields import BRIEF_SCHEMA
+
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "field": {"type": "string"},
+                    "parameter": {"type": "string"},
+                    "message": {"type": "string"},
+                },
+                "required": ["message"],
+            },
+        },
+        "tombstone": {"type": "object"},
+    },
+    "required": ["type", "title", "status", "detail"],
+}
+
+DESCRIPTIONS = {
+    "400": "Bad input: the problem names each parameter or field at fault.",
+    "401": "The bearer token is unknown, expired or revoked (or a write came without one).",
+    "403": "The token lacks the scope, or the registry's rules do not allow this.",
+    "404": "No such record visible to you (or no such page).",
+    "405": "Method not allowed.",
+    "406": "Only JSON is offered.",
+    "410": "The record was retracted; the problem carries its tombstone.",
+    "412": "If-Match does not match the record's current ETag: read it again.",
+    "413": "The request body is too large.",
+    "415": "Send application/json.",
+    "428": "Writes need If-Match with the ETag you last read.",
+    "429": "Too many requests; wait the seconds in Retry-After.",
+}
+
+READ_ERRORS = ("400", "401", "403", "404", "405", "406", "429")
+WRITE_ERRORS = (*READ_ERRORS, "412", "413", "415", "428")
+
+
+def problem(code: str) -> dict[str, Any]:
+    return {
+        "description": DESCRIPTIONS[code],
+        "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
+    }
+
+
+class RegistryAutoSchema(AutoSchema):
+    def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
+        responses = super()._get_response_bodies(direction)
+        action = getattr(self.view, "action", None)
+        codes: tuple[str, ...] = READ_ERRORS
+        if self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            codes = WRITE_ERRORS
+        if action == "retrieve":
+            codes = (*codes, "410")
+            responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)."}
+        if action in ("update", "partial_update", "destroy"):
+            codes = (*codes, "410")
+        if action in ("update", "partial_update"):
+            from registry.api.serializers import ChangeRequestSerializer
+
+            component = self.resolve_serializer(ChangeRequestSerializer, "response")
+            responses["202"] = {
+                "description": "Your record is published: the change waits for a curator as a "
+                "change request (Location names it).",
+                "content": {"application/json": {"schema": component.ref}},
+            }
+        for code in codes:
+            responses.setdefault(code, problem(code))
+        return responses
+
+    def get_override_parameters(self) -> list[OpenApiParameter]:
+        parameters = list(super().get_override_parameters())
+        action = getattr(self.view, "action", None)
+        parameters.append(
+            OpenApiParameter(
+                "lang",
+                str,
+                enum=["en", "zh-hans", "zh-hant"],
+                description="Language of `name` (else Accept-Language).",
+            )
+        )
+        if action in ("list", "retrieve") and getattr(self.view, "serializer_class", None):
+            parameters += [
+                OpenApiParameter(
+                    "fields",
+                    str,
+                    description="Comma-separated fields to keep.",
+                    pattern=r"^[a-z_]+(,[a-z_]+)*$",
+                ),
+                OpenApiParameter(
+                    "omit",
+                    str,
+                    description="Comma-separated fields to drop.",
+                    pattern=r"^[a-z_]+(,[a-z_]+)*$",
+                ),
+                OpenApiParameter(
+                    "brief",
+                    str,
+                    enum=["0", "1", "true", "false"],
+                    description="1: only id and name.",
+                ),
+            ]
+        if action == "retrieve":
+            parameters.append(OpenApiParameter("If-None-Match", str, OpenApiParameter.HEADER))
+        if action in ("update", "partial_update", "destroy"):
+            parameters.append(
+                OpenApiParameter(
+                    "If-Match",
+                    str,
+                    OpenApiParameter.HEADER,
+                    required=True,
+                    description="The ETag you last read (writes are never blind).",
+                )
+            )
+        return parameters
+
+
+class ReferenceFieldExtension(OpenApiSerializerFieldExtension):
+    """Related records read as {id, name} and are written as their id."""
+
+    target_class = "registry.api.fields.ReferenceField"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict:
+        if direction == "request":
+            prefix = self.target.model.PUBLIC_ID_PREFIX
+            return {"type": "string", "pattern": f"^{prefix}-[0-9a-hjkmnp-tv-z]{{6}}[0-9]{{2}}$"}
+        return {**BRIEF_SCHEMA, "nullable": bool(getattr(self.target, "allow_null", False))}
+
+
+class CodeFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = "registry.api.fields.CodeField"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict:
+        if direction == "request":
+            return build_basic_type(OpenApiTypes.STR)
+        return {**BRIEF_SCHEMA, "nullable": bool(getattr(self.target, "allow_null", False))}
+
+
+class BearerTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "registry.api.authentication.BearerTokenAuthentication"
+    name = "bearerAuth"
+
+    def get_security_definition(self, auto_schema: AutoSchema) -> dict:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token from `manage.py issue_token` (read and/or write scope).",
+        }

@@ -1,0 +1,568 @@
+"""One serializer per resource, with explicit fields: a field added to a model never leaks.
+
+Reads and writes share one shape: ``id`` is the public id, ``names`` the three scripts and
+``name`` the display name for the request's language; related records are brief
+``{"id", "name"}`` objects and are written as their public ids (reference data as codes).
+Fields partners may not set (publication, curating section, owner, verification, version,
+audit fields) are read-only here, so they are never stored whatever is sent.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django_countries.serializer_fields import CountryField
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from registry.api.fields import (
+    BRIEF_SCHEMA,
+    CodeField,
+    ProvenanceField,
+    ReferenceField,
+    TrilingualField,
+    brief,
+    lang_of,
+)
+from registry.models import (
+    ChangeRequest,
+    Facility,
+    FactorFlow,
+    FundingScheme,
+    Organisation,
+    Output,
+    PolicyInstrument,
+    PriorityArea,
+    Project,
+    ResearchField,
+    SubArea,
+)
+
+COMMON_READ_ONLY = (
+    "id",
+    "url",
+    "name",
+    "publication",
+    "curating_section",
+    "owner",
+    "version",
+    "created_at",
+    "updated_at",
+)
+
+
+class DynamicFieldsMixin:
+    """``?fields=a,b`` keeps only those fields, ``?omit=a,b`` drops them, ``?brief=1`` keeps
+    id and name. The view checks the names and loads only the relations the fields need."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        chosen = self.context.get("chosen_fields")
+        if chosen is not None:
+            for name in list(self.fields):
+                if name not in chosen:
+                    self.fields.pop(name)
+
+
+class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
+    id = serializers.CharField(source="public_id", read_only=True)
+    url = serializers.SerializerMethodField()
+    name = serializers.SerializerMethodField()
+    provenance = ProvenanceField(required=False)
+    owner = serializers.SerializerMethodField()
+
+    # Relations each API field needs loaded (names of the model's RELATED_READS).
+    FIELD_READS: ClassVar[dict[str, tuple[str, ...]]] = {"owner": ("owner",)}
+
+    @extend_schema_field({"type": "string", "format": "uri"})
+    def get_url(self, obj: Any) -> str:
+        request = self.context.get("request")
+        path = f"/api/v1/{self.Meta.resource}/{obj.public_id}/"
+        return request.build_absolute_uri(path) if request else path
+
+    def get_name(self, obj: Any) -> str:
+        return obj.display_name(lang_of(self.context))
+
+    @extend_schema_field({**BRIEF_SCHEMA, "nullable": True})
+    def get_owner(self, obj: Any) -> dict | None:
+        return brief(obj.owner, self.context) if obj.owner_id else None
+
+    @classmethod
+    def reads_for(cls, field_names: set[str]) -> set[str]:
+        reads: set[str] = set()
+        for name in field_names:
+            reads.update(cls.FIELD_READS.get(name, ()))
+        return reads
+
+
+class OrganisationSerializer(CuratedSerializer):
+    names = TrilingualField("name", 300)
+    country = CountryField(required=False, allow_blank=True)
+    descriptions = TrilingualField("description", 10000, required=False)
+    aliases = serializers.ListField(
+        child=serializers.CharField(max_length=300), required=False, max_length=100
+    )
+    relationships = serializers.SerializerMethodField()
+
+    FIELD_READS: ClassVar[dict] = {"owner": ("owner",), "relationships": ("relationships",)}
+
+    class Meta:
+        model = Organisation
+        resource = "organisations"
+        fields = (
+            "id",
+            "url",
+            "name",
+            "names",
+            "acronym",
+            "aliases",
+            "kind",
+            "jurisdiction",
+            "country",
+            "city",
+            "website",
+            "established",
+            "status",
+            "ror_id",
+            "external_ids",
+            "relationships",
+            "descriptions",
+            "publication",
+            "curating_section",
+            "owner",
+            "provenance",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = (*COMMON_READ_ONLY, "ror_id", "external_ids")
+
+    @extend_schema_field(
+        {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "type": {"type": "string"},
+                    "ror_id": {"type": "string"},
+                    "id": {"type": "string", "nullable": True},
+                    "name": {"type": "string"},
+                },
+            },
+        }
+    )
+    def get_relationships(self, obj: Organisation) -> list[dict]:
+        rows = []
+        for relation in obj.relations.all():
+            target = relation.target
+            rows.append(
+                {
+                    "type": relation.kind,
+                    "ror_id": relation.target_ror_id,
+                    "id": target.public_id if target else None,
+                    "name": target.display_name(lang_of(self.context))
+                    if target
+                    else relation.target_label,
+                }
+            )
+        return rows
+
+
+class FacilitySerializer(CuratedSerializer):
+    names = TrilingualField("name", 300)
+    descriptions = TrilingualField("description", 10000, required=False)
+    sub_area = CodeField(SubArea, required=False, allow_null=True)
+    parent = ReferenceField(Facility, required=False, allow_null=True)
+    hosts = ReferenceField(Organisation, many=True, required=False)
+    fields = CodeField(ResearchField, many=True, required=False)
+    priority_areas = CodeField(PriorityArea, many=True, required=False)
+
+    FIELD_READS: ClassVar[dict] = {
+        "owner": ("owner",),
+        "sub_area": ("sub_area",),
+        "parent": ("parent",),
+        "hosts": ("hosts",),
+        "fields": ("fields",),
+        "priority_areas": ("priority_areas",),
+    }
+
+    class Meta:
+        model = Facility
+        resource = "facilities"
+        fields = (
+            "id",
+            "url",
+            "name",
+            "names",
+            "kind",
+            "section",
+            "sub_area",
+            "parent",
+            "hosts",
+            "fields",
+            "priority_areas",
+            "status",
+            "opened_on",
+            "floor_area_m2",
+            "address",
+            "latitude",
+            "longitude",
+            "website",
+            "descriptions",
+            "publication",
+            "curating_section",
+            "owner",
+            "provenance",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = COMMON_READ_ONLY
+
+
+class ParticipationSerializer(serializers.Serializer):
+    organisation = serializers.SerializerMethodField()
+    facility = serializers.SerializerMethodField()
+    role = serializers.CharField()
+    side = serializers.CharField()
+    start_date = serializers.DateField(allow_null=True)
+    end_date = serializers.DateField(allow_null=True)
+
+    @extend_schema_field(BRIEF_SCHEMA)
+    def get_organisation(self, obj: Any) -> dict | None:
+        return brief(obj.organisation, self.context)
+
+    @extend_schema_field({**BRIEF_SCHEMA, "nullable": True})
+    def get_facility(self, obj: Any) -> dict | None:
+        return brief(obj.facility, self.context)
+
+
+class FundingLineSerializer(serializers.Serializer):
+    funder = serializers.SerializerMethodField()
+    scheme = serializers.SerializerMethodField()
+    currency = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    side = serializers.CharField()
+
+    @extend_schema_field(BRIEF_SCHEMA)
+    def get_funder(self, obj: Any) -> dict | None:
+        return brief(obj.funder, self.context)
+
+    @extend_schema_field({**BRIEF_SCHEMA, "nullable": True})
+    def get_scheme(self, obj: Any) -> dict | None:
+        return brief(obj.scheme, self.context)
+
+
+class ProjectSerializer(CuratedSerializer):
+    titles = TrilingualField("title", 400)
+    summaries = TrilingualField("summary", 20000, required=False)
+    fields = CodeField(ResearchField, many=True, required=False)
+    priority_areas = CodeField(PriorityArea, many=True, required=False)
+    participations = ParticipationSerializer(many=True, read_only=True)
+    funding_lines = FundingLineSerializer(many=True, read_only=True)
+    outputs = serializers.SerializerMethodField()
+    flows = serializers.SerializerMethodField()
+
+    FIELD_READS: ClassVar[dict] = {
+        "owner": ("owner",),
+        "fields": ("fields",),
+        "priority_areas": ("priority_areas",),
+        "participations": ("participations",),
+        "funding_lines": ("funding_lines",),
+        "outputs": ("outputs",),
+        "flows": ("flows",),
+    }
+
+    class Meta:
+        model = Project
+        resource = "projects"
+        fields = (
+            "id",
+            "url",
+            "name",
+            "titles",
+            "acronym",
+            "summaries",
+            "fields",
+            "priority_areas",
+            "status",
+            "start_date",
+            "end_date",
+            "cross_border",
+            "participations",
+            "funding_lines",
+            "outputs",
+            "flows",
+            "publication",
+            "curating_section",
+            "owner",
+            "provenance",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = (*COMMON_READ_ONLY, "cross_border")
+
+    @extend_schema_field({"type": "array", "items": BRIEF_SCHEMA})
+    def get_outputs(self, obj: Project) -> list[dict]:
+        return [brief(o, self.context) for o in obj.outputs.all() if o.publication == "published"]
+
+    @extend_schema_field({"type": "array", "items": BRIEF_SCHEMA})
+    def get_flows(self, obj: Project) -> list[dict]:
+        return [
+            {"id": f.public_id, "name": str(f)}
+            for f in obj.flows.all()
+            if f.publication == "published"
+        ]
+
+    def validate(self, attrs: dict) -> dict:
+        start = attrs.get("start_date", getattr(self.instance, "start_date", None))
+        end = attrs.get("end_date", getattr(self.instance, "end_date", None))
+        if start and end and end < start:
+            raise serializers.ValidationError(
+                {"end_date": "The end date cannot be before the start date."}
+            )
+        return attrs
+
+
+class OutputSerializer(CuratedSerializer):
+    titles = TrilingualField("title", 400)
+    descriptions = TrilingualField("description", 10000, required=False)
+    project = ReferenceField(Project)
+
+    FIELD_READS: ClassVar[dict] = {"owner": ("owner",), "project": ("project",)}
+
+    class Meta:
+        model = Output
+        resource = "outputs"
+        fields = (
+            "id",
+            "url",
+            "name",
+            "titles",
+            "kind",
+            "project",
+            "identifier",
+            "date",
+            "key_achievement",
+            "descriptions",
+            "publication",
+            "curating_section",
+            "owner",
+            "provenance",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = COMMON_READ_ONLY
+
+
+class FactorFlowSerializer(CuratedSerializer):
+    descriptions = TrilingualField("description", 10000, required=False)
+    project = ReferenceField(Project, required=False, allow_null=True)
+    facility = ReferenceField(Facility, required=False, allow_null=True)
+    mechanism = ReferenceField(PolicyInstrument, required=False, allow_null=True)
+
+    FIELD_READS: ClassVar[dict] = {
+        "owner": ("owner",),
+        "project": ("project",),
+        "facility": ("facility",),
+        "mechanism": ("mechanism",),
+    }
+
+    class Meta:
+        model = FactorFlow
+        resource = "flows"
+        fields = (
+            "id",
+            "url",
+            "name",
+            "factor",
+            "direction",
+            "project",
+            "facility",
+            "mechanism",
+            "status",
+            "quantity",
+            "unit",
+            "value",
+            "currency",
+            "period_start",
+            "period_end",
+            "descriptions",
+            "publication",
+            "curating_section",
+            "owner",
+            "provenance",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = COMMON_READ_ONLY
+
+    def validate(self, attrs: dict) -> dict:
+        merged = {
+            name: attrs.get(name, getattr(self.instance, name, None))
+            for name in ("project", "facility", "value", "currency", "period_start", "period_end")
+        }
+        if merged["project"] is None and merged["facility"] is None:
+            raise serializers.ValidationError(
+                {"project": "A flow belongs to a project or a facility."}
+            )
+        if merged["value"] is not None and not merged["currency"]:
+            raise serializers.ValidationError({"currency": "A value needs its currency."})
+        if (
+            merged["period_start"]
+            and merged["period_end"]
+            and merged["period_end"] < merged["period_start"]
+        ):
+            raise serializers.ValidationError(
+                {"period_end": "The period cannot end before it starts."}
+            )
+        return attrs
+
+
+class PolicyInstrumentSerializer(CuratedSerializer):
+    names = TrilingualField("name", 300)
+    descriptions = TrilingualField("description", 10000, required=False)
+    issuer = ReferenceField(Organisation, required=False, allow_null=True)
+    factors = serializers.ListField(
+        child=serializers.ChoiceField(choices=FactorFlow._meta.get_field("factor").choices),
+        required=False,
+        max_length=8,
+    )
+
+    FIELD_READS: ClassVar[dict] = {"owner": ("owner",), "issuer": ("issuer",)}
+
+    class Meta:
+        model = PolicyInstrument
+        resource = "policies"
+        fields = (
+            "id",
+            "url",
+            "name",
+            "names",
+            "document_number",
+            "issuer",
+            "issued_on",
+            "effective_on",
+            "status",
+            "factors",
+            "descriptions",
+            "publication",
+            "curating_section",
+            "owner",
+            "provenance",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = COMMON_READ_ONLY
+
+
+class CeilingSerializer(serializers.Serializer):
+    side = serializers.CharField()
+    currency = serializers.CharField()
+    amount = serializers.DecimalField(max_digits=16, decimal_places=2)
+    note = serializers.CharField()
+
+
+class FundingSchemeSerializer(CuratedSerializer):
+    names = TrilingualField("name", 300)
+    descriptions = TrilingualField("description", 10000, required=False)
+    funder = ReferenceField(Organisation, required=False, allow_null=True)
+    ceilings = CeilingSerializer(many=True, read_only=True)
+
+    FIELD_READS: ClassVar[dict] = {
+        "owner": ("owner",),
+        "funder": ("funder",),
+        "ceilings": ("ceilings",),
+    }
+
+    class Meta:
+        model = FundingScheme
+        resource = "funding-schemes"
+        fields = (
+            "id",
+            "url",
+            "name",
+            "names",
+            "acronym",
+            "funder",
+            "ceilings",
+            "max_duration_months",
+            "website",
+            "descriptions",
+            "publication",
+            "curating_section",
+            "owner",
+            "provenance",
+            "version",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = COMMON_READ_ONLY
+
+
+class TaxonomySerializer(DynamicFieldsMixin, serializers.ModelSerializer):
+    id = serializers.CharField(source="code", read_only=True)
+    name = serializers.SerializerMethodField()
+    names = TrilingualField("name", 200, read_only=True)
+
+    FIELD_READS: ClassVar[dict] = {}
+
+    def get_name(self, obj: Any) -> str:
+        return obj.display_name(lang_of(self.context))
+
+    @classmethod
+    def reads_for(cls, field_names: set[str]) -> set[str]:
+        return set()
+
+
+class ResearchFieldSerializer(TaxonomySerializer):
+    parent = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ResearchField
+        fields = ("id", "name", "names", "parent")
+
+    @extend_schema_field({**BRIEF_SCHEMA, "nullable": True})
+    def get_parent(self, obj: ResearchField) -> dict | None:
+        return brief(obj.parent, self.context)
+
+
+class PriorityAreaSerializer(TaxonomySerializer):
+    descriptions = TrilingualField("description", read_only=True)
+
+    class Meta:
+        model = PriorityArea
+        fields = ("id", "name", "names", "descriptions", "sources")
+
+
+class ChangeRequestSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
+    id = serializers.IntegerField(source="pk", read_only=True)
+    target = serializers.SerializerMethodField()
+
+    FIELD_READS: ClassVar[dict] = {}
+
+    class Meta:
+        model = ChangeRequest
+        fields = (
+            "id",
+            "target",
+            "base_version",
+            "proposed",
+            "state",
+            "comment",
+            "created_at",
+            "decided_at",
+        )
+        read_only_fields = fields
+
+    @extend_schema_field({**BRIEF_SCHEMA, "nullable": True})
+    def get_target(self, obj: ChangeRequest) -> dict | None:
+        return brief(obj.target, self.context)
+
+    @classmethod
+    def reads_for(cls, field_names: set[str]) -> set[str]:
+        return set()

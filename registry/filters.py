@@ -1,0 +1,405 @@
+"""The FilterSets, one per resource, shared by the REST API and the public pages.
+
+Conventions (DESIGN.md, REST API):
+- a repeated parameter means OR: ``?kind=laboratory&kind=lab_cluster``;
+- ``<name>__n`` excludes: ``?status__n=closed``;
+- related records are named by public id (``host=org-…``), reference data by code
+  (``field=2.2``; a major field such as ``field=2`` also matches all of its fields);
+- ``q`` is the cross-script search, ``updated_since`` works on every resource, ``ordering`` is
+  whitelisted (``-`` for descending);
+- a bad value is a ValidationError naming the parameter. Unknown parameters are refused by the
+  faces (each knows its own extra ones, such as ``page``), see ``unknown_parameters``.
+Relations that could repeat a row (many-to-many, reverse) are matched through a subquery on the
+primary key, so no filter needs DISTINCT.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from typing import Any, ClassVar
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+
+from registry import identifiers
+from registry.models import (
+    Facility,
+    Factor,
+    FactorFlow,
+    FundingScheme,
+    Organisation,
+    Output,
+    Participation,
+    PolicyInstrument,
+    PriorityArea,
+    Project,
+    Publication,
+    ResearchField,
+    Section,
+    Side,
+    Verification,
+)
+from registry.models.currencies import ISO_4217
+from registry.models.organisations import ROR_URL_PREFIX, normalise_ror_id
+
+ROR_BARE = re.compile(r"^0[0-9a-hjkmnp-tv-z]{6}[0-9]{2}$")
+CODE = re.compile(r"^[0-9a-z_.-]{1,64}$")
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+# -- one value checkers ---------------------------------------------------------------------
+def public_id_of(prefix: str) -> Callable[[str], str]:
+    def check(value: str) -> str:
+        if not identifiers.is_valid(value, prefix):
+            raise ValidationError(
+                _("“%(value)s” is not a valid %(prefix)s- public id.")
+                % {"value": value[:40], "prefix": prefix}
+            )
+        return identifiers.normalise(value)
+
+    return check
+
+
+def ror_id(value: str) -> str:
+    normalised = normalise_ror_id(value)
+    if not ROR_BARE.match(normalised.removeprefix(ROR_URL_PREFIX)):
+        raise ValidationError(_("“%(value)s” is not a ROR id.") % {"value": value[:40]})
+    return normalised
+
+
+def code(value: str) -> str:
+    if not CODE.match(value):
+        raise ValidationError(_("“%(value)s” is not a code.") % {"value": value[:40]})
+    return value
+
+
+def country(value: str) -> str:
+    value = value.upper()
+    if not COUNTRY.match(value):
+        raise ValidationError(
+            _("“%(value)s” is not an ISO 3166 country code.") % {"value": value[:40]}
+        )
+    return value
+
+
+def currency(value: str) -> str:
+    value = value.upper()
+    if value not in ISO_4217:
+        raise ValidationError(_("“%(value)s” is not an ISO 4217 currency.") % {"value": value[:40]})
+    return value
+
+
+# -- filters ------------------------------------------------------------------------------
+class MultipleValueField(forms.Field):
+    """Every value of a repeated query parameter, each checked by ``check``."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *args: Any, check: Callable[[str], str] | None = None, **kwargs: Any):
+        self.check = check
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value: Any) -> list[str]:
+        values = [] if not value else [value] if isinstance(value, str) else list(value)
+        stripped = [str(item).strip() for item in values]
+        return [self.check(item) if self.check else item for item in stripped if item]
+
+
+@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 100}})
+class AnyOf(django_filters.Filter):
+    """Records matching any of the values (OR). With ``through``, matched by a subquery that
+    returns primary keys, for relations that would otherwise repeat rows."""
+
+    field_class = MultipleValueField
+
+    def __init__(
+        self,
+        *args: Any,
+        check: Callable[[str], str] | None = None,
+        through: Callable[[list[str]], QuerySet] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        self.through = through
+        kwargs.setdefault("lookup_expr", "in")
+        super().__init__(*args, check=check, **kwargs)
+
+    def filter(self, qs: QuerySet, value: list[str]) -> QuerySet:
+        if not value:
+            return qs
+        if self.through is not None:
+            condition = Q(pk__in=self.through(value))
+        else:
+            condition = Q(**{f"{self.field_name}__{self.lookup_expr}": value})
+        return qs.exclude(condition) if self.exclude else qs.filter(condition)
+
+
+def choice(choices: Iterable, field_name: str | None = None) -> django_filters.Filter:
+    return django_filters.MultipleChoiceFilter(choices=choices, field_name=field_name)
+
+
+def not_choice(choices: Iterable, field_name: str) -> django_filters.Filter:
+    return django_filters.MultipleChoiceFilter(
+        choices=choices, field_name=field_name, exclude=True, label=_("exclude")
+    )
+
+
+def fields_matching(codes: list[str]) -> QuerySet:
+    """``2`` is a major field and all of its fields; ``2.2`` is that field only."""
+    return ResearchField.objects.filter(Q(code__in=codes) | Q(parent__code__in=codes))
+
+
+def via(model: type, lookup: str) -> Callable[[list[str]], QuerySet]:
+    """A subquery of ``model`` primary keys whose ``lookup`` is among the values."""
+    return lambda values: model._base_manager.filter(**{f"{lookup}__in": values}).values("pk")
+
+
+def with_field(model: type) -> Callable[[list[str]], QuerySet]:
+    return lambda codes: model._base_manager.filter(fields__in=fields_matching(codes)).values("pk")
+
+
+def ordering(*fields: str) -> django_filters.OrderingFilter:
+    return django_filters.OrderingFilter(fields=[(f, f) for f in fields])
+
+
+class CuratedFilterSet(django_filters.FilterSet):
+    """What every curated resource can be filtered by."""
+
+    q = django_filters.CharFilter(method="filter_q", label=_("search"), max_length=200)
+    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    curating_section = choice(Section.choices)
+    publication = choice(Publication.choices)
+    verification = choice(Verification.choices)
+    verification__n = not_choice(Verification.choices, "verification")
+    owner = AnyOf(field_name="owner__public_id", check=public_id_of("org"))
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.search(value)
+
+
+class OrganisationFilterSet(CuratedFilterSet):
+    kind = choice(Organisation.Kind.choices)
+    kind__n = not_choice(Organisation.Kind.choices, "kind")
+    jurisdiction = choice(Organisation.Jurisdiction.choices)
+    country = AnyOf(field_name="country", check=country)
+    city = django_filters.CharFilter(field_name="city", lookup_expr="iexact", max_length=120)
+    status = choice(Organisation.Status.choices)
+    status__n = not_choice(Organisation.Status.choices, "status")
+    ror_id = AnyOf(field_name="ror_id", check=ror_id)
+    established_after = django_filters.NumberFilter(field_name="established", lookup_expr="gte")
+    established_before = django_filters.NumberFilter(field_name="established", lookup_expr="lte")
+    ordering = ordering("name_en", "established", "updated_at", "created_at")
+
+    class Meta:
+        model = Organisation
+        fields: ClassVar[list[str]] = []
+
+
+class FacilityFilterSet(CuratedFilterSet):
+    kind = choice(Facility.Kind.choices)
+    kind__n = not_choice(Facility.Kind.choices, "kind")
+    section = choice(Facility.Location.choices)
+    status = choice(Facility.Status.choices)
+    status__n = not_choice(Facility.Status.choices, "status")
+    sub_area = AnyOf(field_name="sub_area__code", check=code)
+    parent = AnyOf(field_name="parent__public_id", check=public_id_of("fac"))
+    host = AnyOf(check=public_id_of("org"), through=via(Facility, "hosts__public_id"))
+    field = AnyOf(check=code, through=with_field(Facility))
+    priority_area = AnyOf(check=code, through=via(Facility, "priority_areas__code"))
+    opened_after = django_filters.DateFilter(field_name="opened_on", lookup_expr="gte")
+    opened_before = django_filters.DateFilter(field_name="opened_on", lookup_expr="lte")
+    floor_area_min = django_filters.NumberFilter(field_name="floor_area_m2", lookup_expr="gte")
+    floor_area_max = django_filters.NumberFilter(field_name="floor_area_m2", lookup_expr="lte")
+    ordering = ordering("name_en", "opened_on", "floor_area_m2", "updated_at", "created_at")
+
+    class Meta:
+        model = Facility
+        fields: ClassVar[list[str]] = []
+
+
+class ProjectFilterSet(CuratedFilterSet):
+    status = choice(Project.Status.choices)
+    status__n = not_choice(Project.Status.choices, "status")
+    field = AnyOf(check=code, through=with_field(Project))
+    priority_area = AnyOf(check=code, through=via(Project, "priority_areas__code"))
+    organisation = AnyOf(
+        check=public_id_of("org"), through=via(Project, "participations__organisation__public_id")
+    )
+    facility = AnyOf(
+        check=public_id_of("fac"), through=via(Project, "participations__facility__public_id")
+    )
+    role = AnyOf(
+        check=lambda v: choice_value(v, Participation.Role.values, "role"),
+        through=via(Project, "participations__role"),
+    )
+    side = AnyOf(
+        check=lambda v: choice_value(v, Side.values, "side"),
+        through=via(Project, "participations__side"),
+    )
+    cross_border = django_filters.BooleanFilter(field_name="cross_border")
+    started_after = django_filters.DateFilter(field_name="start_date", lookup_expr="gte")
+    started_before = django_filters.DateFilter(field_name="start_date", lookup_expr="lte")
+    ended_after = django_filters.DateFilter(field_name="end_date", lookup_expr="gte")
+    ended_before = django_filters.DateFilter(field_name="end_date", lookup_expr="lte")
+    funder = AnyOf(
+        check=public_id_of("org"), through=via(Project, "funding_lines__funder__public_id")
+    )
+    scheme = AnyOf(
+        check=public_id_of("sch"), through=via(Project, "funding_lines__scheme__public_id")
+    )
+    currency = AnyOf(check=currency, through=via(Project, "funding_lines__currency"))
+    amount_min = django_filters.NumberFilter(method="filter_amount_min")
+    amount_max = django_filters.NumberFilter(method="filter_amount_max")
+    key_achievement = django_filters.BooleanFilter(method="filter_key_achievement")
+    ordering = ordering("start_date", "end_date", "title_en", "updated_at", "created_at")
+
+    class Meta:
+        model = Project
+        fields: ClassVar[list[str]] = []
+
+    def filter_amount_min(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        """Projects with a funding line of at least ``value`` (in its own currency; combine
+        with ``currency`` to compare like with like)."""
+        return queryset.filter(pk__in=self._lines(amount__gte=value))
+
+    def filter_amount_max(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
+        return queryset.filter(pk__in=self._lines(amount__lte=value))
+
+    def _lines(self, **condition: Any) -> QuerySet:
+        currencies = self.form.cleaned_data.get("currency")
+        if currencies:
+            condition["currency__in"] = currencies
+        from registry.models import FundingLine
+
+        return FundingLine.objects.filter(**condition).values("project_id")
+
+    def filter_key_achievement(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
+        with_key = Output.objects.filter(key_achievement=True).values("project_id")
+        return queryset.filter(pk__in=with_key) if value else queryset.exclude(pk__in=with_key)
+
+
+def choice_value(value: str, allowed: list[str], name: str) -> str:
+    if value not in allowed:
+        raise ValidationError(
+            _("“%(value)s” is not one of %(allowed)s.")
+            % {"value": value[:40], "allowed": ", ".join(allowed)}
+        )
+    return value
+
+
+class OutputFilterSet(CuratedFilterSet):
+    kind = choice(Output.Kind.choices)
+    kind__n = not_choice(Output.Kind.choices, "kind")
+    project = AnyOf(field_name="project__public_id", check=public_id_of("prj"))
+    key_achievement = django_filters.BooleanFilter(field_name="key_achievement")
+    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
+    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    ordering = ordering("date", "title_en", "updated_at", "created_at")
+
+    class Meta:
+        model = Output
+        fields: ClassVar[list[str]] = []
+
+
+class FactorFlowFilterSet(CuratedFilterSet):
+    factor = choice(Factor.choices)
+    factor__n = not_choice(Factor.choices, "factor")
+    direction = choice(FactorFlow.Direction.choices)
+    status = choice(FactorFlow.Status.choices)
+    status__n = not_choice(FactorFlow.Status.choices, "status")
+    mechanism = AnyOf(field_name="mechanism__public_id", check=public_id_of("pol"))
+    project = AnyOf(field_name="project__public_id", check=public_id_of("prj"))
+    facility = AnyOf(field_name="facility__public_id", check=public_id_of("fac"))
+    currency = AnyOf(field_name="currency", check=currency)
+    value_min = django_filters.NumberFilter(field_name="value", lookup_expr="gte")
+    value_max = django_filters.NumberFilter(field_name="value", lookup_expr="lte")
+    quantity_min = django_filters.NumberFilter(field_name="quantity", lookup_expr="gte")
+    quantity_max = django_filters.NumberFilter(field_name="quantity", lookup_expr="lte")
+    period_after = django_filters.DateFilter(field_name="period_start", lookup_expr="gte")
+    period_before = django_filters.DateFilter(field_name="period_end", lookup_expr="lte")
+    ordering = ordering("period_start", "factor", "direction", "updated_at", "created_at")
+
+    class Meta:
+        model = FactorFlow
+        fields: ClassVar[list[str]] = []
+
+
+class PolicyInstrumentFilterSet(CuratedFilterSet):
+    status = choice(PolicyInstrument.Status.choices)
+    status__n = not_choice(PolicyInstrument.Status.choices, "status")
+    issuer = AnyOf(field_name="issuer__public_id", check=public_id_of("org"))
+    factor = django_filters.MultipleChoiceFilter(choices=Factor.choices, method="filter_factor")
+    issued_after = django_filters.DateFilter(field_name="issued_on", lookup_expr="gte")
+    issued_before = django_filters.DateFilter(field_name="issued_on", lookup_expr="lte")
+    effective_after = django_filters.DateFilter(field_name="effective_on", lookup_expr="gte")
+    effective_before = django_filters.DateFilter(field_name="effective_on", lookup_expr="lte")
+    ordering = ordering("issued_on", "effective_on", "name_en", "updated_at", "created_at")
+
+    class Meta:
+        model = PolicyInstrument
+        fields: ClassVar[list[str]] = []
+
+    def filter_factor(self, queryset: QuerySet, name: str, values: list[str]) -> QuerySet:
+        # The factors are a JSON list; a quoted value matches one whole item on every database.
+        condition = Q()
+        for value in values:
+            condition |= Q(factors__icontains=f'"{value}"')
+        return queryset.filter(condition)
+
+
+class FundingSchemeFilterSet(CuratedFilterSet):
+    funder = AnyOf(field_name="funder__public_id", check=public_id_of("org"))
+    currency = AnyOf(check=currency, through=via(FundingScheme, "ceilings__currency"))
+    ordering = ordering("name_en", "updated_at", "created_at")
+
+    class Meta:
+        model = FundingScheme
+        fields: ClassVar[list[str]] = []
+
+
+class ResearchFieldFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", max_length=200)
+    parent = AnyOf(field_name="parent__code", check=code)
+    level = django_filters.ChoiceFilter(
+        choices=(("major", _("major fields")), ("field", _("fields"))), method="filter_level"
+    )
+
+    class Meta:
+        model = ResearchField
+        fields: ClassVar[list[str]] = []
+
+    def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        words = value.split()
+        for word in words:
+            queryset = queryset.filter(
+                Q(code__istartswith=word)
+                | Q(name_en__icontains=word)
+                | Q(name_zh_hans__contains=word)
+                | Q(name_zh_hant__contains=word)
+            )
+        return queryset
+
+    def filter_level(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(parent__isnull=value == "major")
+
+
+class PriorityAreaFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", max_length=200)
+
+    class Meta:
+        model = PriorityArea
+        fields: ClassVar[list[str]] = []
+
+    filter_q = ResearchFieldFilterSet.filter_q
+
+
+def unknown_parameters(
+    filterset_class: type[django_filters.FilterSet], given: Iterable[str], extra: Iterable[str] = ()
+) -> list[str]:
+    """The query parameters that are neither filters nor the face's own (page, fields…)."""
+    known = set(filterset_class.base_filters) | set(extra)
+    return sorted(set(given) - known)
