@@ -232,20 +232,26 @@ def approve_change_request(change_request: ChangeRequest, *, user: Any, comment:
     with transaction.atomic():
         record = change_request.target
         _decide(change_request, user, ChangeRequest.State.APPROVED, comment)
-        editable = {
-            f.name for f in record._meta.concrete_fields if f.editable and not f.primary_key
-        } - PROTECTED_FIELDS
-        unknown = set(change_request.proposed) - editable
+        fields = [f for f in record._meta.concrete_fields if f.editable and not f.primary_key]
+        settable = {f.name for f in fields} | {f.attname for f in fields}
+        many = {f.name for f in record._meta.many_to_many}
+        unknown = set(change_request.proposed) - ((settable | many) - PROTECTED_FIELDS)
         if unknown:
             raise WorkflowError(
                 _("The request sets fields that cannot be changed this way: %(fields)s")
                 % {"fields": ", ".join(sorted(unknown))}
             )
+        later = {}
         for field_name, value in change_request.proposed.items():
-            setattr(record, field_name, value)
+            if field_name in many:
+                later[field_name] = value
+            else:
+                setattr(record, field_name, value)
         record.full_clean()
         record._change_reason = f"change request {change_request.pk}"
         record.save(user=user)
+        for field_name, pks in later.items():
+            getattr(record, field_name).set(pks)
     return record
 
 
@@ -262,6 +268,13 @@ PROTECTED_FIELDS = {
     "publication",
     "curating_section",
     "owner",
+    "owner_id",
+    "successor",
+    "successor_id",
+    "submitted_by",
+    "submitted_by_id",
+    "created_by_id",
+    "updated_by_id",
     "verification",
     "version",
     "public_id",
