@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY="$$(cat var/secret_key)"
 
-.PHONY: install messages run test test-postgres lint format migrations clean
+.PHONY: install messages run test test-postgres bench lint format migrations clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
@@ -40,6 +40,14 @@ test: install messages
 test-postgres: install messages
 	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/registry} \
 		REGISTRY_REQUIRE=postgres $(PY) -m pytest
+
+## make bench: performance as ratios measured in one run; the last line is one JSON object
+bench: install messages
+	rm -f var/bench.sqlite3 && mkdir -p var
+	DJANGO_SECRET_KEY=bench DJANGO_ALLOWED_HOSTS=127.0.0.1 DATABASE_URL=sqlite:///var/bench.sqlite3 \
+		$(PY) manage.py migrate -v0
+	DJANGO_SECRET_KEY=bench DJANGO_ALLOWED_HOSTS=127.0.0.1 DATABASE_URL=sqlite:///var/bench.sqlite3 \
+		REGISTRY_THROTTLE_ANONYMOUS=1000000/minute $(PY) manage.py bench
 
 lint: install
 	$(VENV)/bin/ruff check .
