@@ -21,3 +21,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     DATABASES["default"].setdefault("TEST", {})["NAME"] = (  # noqa: F405
         f"test_{DATABASES['default']['NAME']}_{os.getpid()}"  # noqa: F405
     )
+
+# SQLite: a test database in a file, not in memory, so that the live server's request threads
+# each have their own connection and concurrent writes are really concurrent.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = str(  # noqa: F405
+        BASE_DIR / "var" / f"test_registry_{os.getpid()}.sqlite3"  # noqa: F405
+    )
+    (BASE_DIR / "var").mkdir(exist_ok=True)  # noqa: F405

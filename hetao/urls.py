@@ -1,6 +1,7 @@
 """Top-level URLs: the curator admin for now; the API and public pages join here."""
 
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
@@ -24,3 +25,6 @@ urlpatterns = [
     path("api/v1/", include("registry.api.urls")),
     re_path(r"^api/", not_found),
 ]
+
+# The public pages under /en/, /zh-hans/ and /zh-hant/; "/" redirects by Accept-Language.
+urlpatterns += i18n_patterns(path("", include("registry.public.urls")))

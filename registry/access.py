@@ -200,3 +200,9 @@ def visible_events(queryset: QuerySet, user: Any) -> QuerySet:
     if actor.role is Role.PARTNER:
         return queryset.filter(public | Q(owner_id=actor.organisation_id))
     return queryset.filter(public)
+
+
+def public(queryset: QuerySet) -> QuerySet:
+    """What the public pages and open-data dumps show: published records, whoever asks (a
+    curator browsing the public site sees what the public sees)."""
+    return visible(queryset, None)

@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import IntegrityError
+from django.db.models import ProtectedError, RestrictedError
 from django.http import Http404, HttpRequest, JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -39,6 +41,12 @@ class PayloadTooLarge(exceptions.APIException):
     default_code = "payload_too_large"
 
 
+class Conflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = _("Other records refer to this one; it cannot be deleted (retract it).")
+    default_code = "conflict"
+
+
 class Gone(exceptions.APIException):
     """A retracted record: 410 with its tombstone."""
 
@@ -68,6 +76,7 @@ TITLES = {
     404: _("Not found"),
     405: _("Method not allowed"),
     406: _("Not acceptable"),
+    409: _("Conflict"),
     410: _("Gone"),
     412: _("Precondition failed"),
     413: _("Payload too large"),
@@ -118,6 +127,11 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     """DRF's handler first (it sets WWW-Authenticate, Retry-After, Allow), then the body."""
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    if isinstance(exc, ProtectedError | RestrictedError):
+        exc = Conflict()
+    elif isinstance(exc, IntegrityError):
+        # Validation runs before every write; this is a race with another writer.
+        exc = Conflict(_("This conflicts with data stored meanwhile; read again and retry."))
     response = exception_handler(exc, context)
     if response is None:
         return None

@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.relations import MANY_RELATION_KWARGS
 
 from registry import access, identifiers
-from registry.models import Verification
+from registry.models import CuratedRecord, Verification
 from registry.models.base import validate_source_urls
 
 SCRIPTS = (("en", "en"), ("zh-Hans", "zh_hans"), ("zh-Hant", "zh_hant"))
@@ -35,8 +36,13 @@ def lang_of(context: dict[str, Any]) -> str | None:
 
 
 def brief(obj: Model | None, context: dict[str, Any]) -> dict[str, str] | None:
-    """``{"id", "name"}`` for a related record (public id) or reference item (code)."""
+    """``{"id", "name"}`` for a related record (public id) or reference item (code); None for
+    a record the asker may not see, so a published record never leaks an unpublished one's
+    name. No query: visibility is read from the loaded record."""
     if obj is None:
+        return None
+    request = context.get("request")
+    if isinstance(obj, CuratedRecord) and not access.can_view(getattr(request, "user", None), obj):
         return None
     identifier = getattr(obj, "public_id", None) or getattr(obj, "code", str(obj.pk))
     return {"id": identifier, "name": obj.display_name(lang_of(context))}
@@ -129,6 +135,13 @@ class ProvenanceField(serializers.Field):
         return values
 
 
+class VisibleManyRelatedField(serializers.ManyRelatedField):
+    """A list of related records without the ones the asker may not see."""
+
+    def to_representation(self, iterable: Any) -> list:
+        return [item for item in super().to_representation(iterable) if item is not None]
+
+
 class ReferenceField(serializers.RelatedField):
     """A related curated record: shown brief, written as its public id (or ``{"id": …}``).
     Only records the writer may see can be referred to; anything else is "not found"."""
@@ -137,6 +150,13 @@ class ReferenceField(serializers.RelatedField):
         self.model = model
         kwargs.setdefault("queryset", model.objects.all())
         super().__init__(**kwargs)
+
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> VisibleManyRelatedField:
+        child_kwargs = {k: v for k, v in kwargs.items() if k not in MANY_RELATION_KWARGS}
+        list_kwargs = {k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS}
+        list_kwargs["child_relation"] = cls(*args, **child_kwargs)
+        return VisibleManyRelatedField(**list_kwargs)
 
     def to_representation(self, value: Model) -> dict[str, str] | None:
         return brief(value, self.context)

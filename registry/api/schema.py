@@ -47,6 +47,7 @@ DESCRIPTIONS = {
     "404": "No such record visible to you (or no such page).",
     "405": "Method not allowed.",
     "406": "Only JSON is offered.",
+    "409": "Other records refer to this one, so it cannot be deleted.",
     "410": "The record was retracted; the problem carries its tombstone.",
     "412": "If-Match does not match the record's current ETag: read it again.",
     "413": "The request body is too large.",
@@ -78,6 +79,8 @@ class RegistryAutoSchema(AutoSchema):
             responses["304"] = {"description": "Not modified (If-None-Match matched the ETag)."}
         if action in ("update", "partial_update", "destroy"):
             codes = (*codes, "410")
+        if action == "destroy":
+            codes = (*codes, "409")
         if action in ("update", "partial_update"):
             from registry.api.serializers import ChangeRequestSerializer
 

@@ -258,8 +258,8 @@ class ProjectSerializer(CuratedSerializer):
     summaries = TrilingualField("summary", 20000, required=False)
     fields = CodeField(ResearchField, many=True, required=False)
     priority_areas = CodeField(PriorityArea, many=True, required=False)
-    participations = ParticipationSerializer(many=True, read_only=True)
-    funding_lines = FundingLineSerializer(many=True, read_only=True)
+    participations = serializers.SerializerMethodField()
+    funding_lines = serializers.SerializerMethodField()
     outputs = serializers.SerializerMethodField()
     flows = serializers.SerializerMethodField()
 
@@ -303,17 +303,24 @@ class ProjectSerializer(CuratedSerializer):
         )
         read_only_fields = (*COMMON_READ_ONLY, "cross_border")
 
+    @extend_schema_field(ParticipationSerializer(many=True))
+    def get_participations(self, obj: Project) -> list[dict]:
+        """Participants whose organisation the asker may see (no query: prefetched)."""
+        rows = [p for p in obj.participations.all() if brief(p.organisation, self.context)]
+        return ParticipationSerializer(rows, many=True, context=self.context).data
+
+    @extend_schema_field(FundingLineSerializer(many=True))
+    def get_funding_lines(self, obj: Project) -> list[dict]:
+        rows = [line for line in obj.funding_lines.all() if brief(line.funder, self.context)]
+        return FundingLineSerializer(rows, many=True, context=self.context).data
+
     @extend_schema_field({"type": "array", "items": BRIEF_SCHEMA})
     def get_outputs(self, obj: Project) -> list[dict]:
-        return [brief(o, self.context) for o in obj.outputs.all() if o.publication == "published"]
+        return [b for o in obj.outputs.all() if (b := brief(o, self.context))]
 
     @extend_schema_field({"type": "array", "items": BRIEF_SCHEMA})
     def get_flows(self, obj: Project) -> list[dict]:
-        return [
-            {"id": f.public_id, "name": str(f)}
-            for f in obj.flows.all()
-            if f.publication == "published"
-        ]
+        return [b for f in obj.flows.all() if (b := brief(f, self.context))]
 
     def validate(self, attrs: dict) -> dict:
         start = attrs.get("start_date", getattr(self.instance, "start_date", None))

@@ -7,6 +7,8 @@ import re
 from typing import Any, ClassVar
 
 from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
@@ -14,7 +16,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -39,13 +41,63 @@ from registry.models import (
     ResearchField,
     Section,
 )
-from registry.models.base import StaleRecordError, language_suffix
+from registry.models.base import (
+    StaleRecordError,
+    language_suffix,
+    mint_unique_public_id,
+    violated_fields,
+)
 
 LANGS = {"en": "en", "zh-hans": "zh-hans", "zh-hant": "zh-hant"}
 FIELD_LIST_RE = re.compile(r"^[a-z_]+(,[a-z_]+)*$")
 # Parameters every list understands besides its filters.
 LIST_PARAMETERS = ("page", "page_size", "fields", "omit", "brief", "lang")
 DETAIL_PARAMETERS = ("fields", "omit", "brief", "lang")
+
+
+# API field names for model fields that a validation message may name.
+API_FIELD = {
+    **{
+        f"{stem}_{suffix}": plural
+        for stem, plural in (
+            ("name", "names"),
+            ("title", "titles"),
+            ("summary", "summaries"),
+            ("description", "descriptions"),
+        )
+        for suffix in ("en", "zh_hans", "zh_hant")
+    },
+    "sources": "provenance",
+    "as_of": "provenance",
+}
+
+
+def validate_record(record: CuratedRecord) -> None:
+    """The model's own validation (field values, choices, constraints) before any write, so a
+    bad value is a 400 naming the field, never a database error."""
+    found: dict[str, list[str]] = {}
+    try:
+        record.full_clean(validate_unique=True, validate_constraints=False)
+    except DjangoValidationError as error:
+        found.update(error.message_dict)
+    try:
+        record.validate_constraints()
+    except DjangoValidationError as error:
+        # Name the field each broken rule is about, not just "the record".
+        named = violated_fields(record)
+        covered = {message for messages in named.values() for message in messages}
+        for field, messages in error.message_dict.items():
+            rest = [m for m in messages if m not in covered]
+            if rest:
+                named.setdefault(field, []).extend(rest)
+        for field, messages in named.items():
+            found.setdefault(field, []).extend(messages)
+    if found:
+        problems: dict[str, list[str]] = {}
+        for field, messages in found.items():
+            key = "non_field_errors" if field == NON_FIELD_ERRORS else API_FIELD.get(field, field)
+            problems.setdefault(key, []).extend(messages)
+        raise ValidationError(problems)
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -232,6 +284,8 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
             request.user, curating_section=record.curating_section, owner_id=record.owner_id
         ):
             raise PermissionDenied(_("You may not add records here."))
+        record.public_id = mint_unique_public_id(self.model)
+        validate_record(record)
         with transaction.atomic():
             record.save(user=request.user)
             for name, values_ in m2m.items():
@@ -260,6 +314,7 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
         m2m = {name: values.pop(name) for name in list(values) if self._is_m2m(name)}
         for name, value in values.items():
             setattr(record, name, value)
+        validate_record(record)
         try:
             with transaction.atomic():
                 record.save(user=request.user, expected_version=version)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.utils import timezone
@@ -375,6 +375,38 @@ class Taxonomy(models.Model):
 
     def display_name(self, lang: str | None = None) -> str:
         return localised(self, "name", lang)
+
+
+CONSTRAINT_FIELDS = {
+    "name_in_some_script": "name_en",
+    "title_in_some_script": "title_en",
+    "coordinates_on_earth": "latitude",
+    "value_has_currency": "currency",
+    "has_project_or_facility": "project",
+    "not_own_parent": "parent",
+}
+
+
+def violated_fields(record: models.Model) -> dict[str, list[str]]:
+    """Check the model's CHECK constraints one by one and name the field each one is about
+    (Django reports them all as errors of the whole record)."""
+    problems: dict[str, list[str]] = {}
+    prefix = f"{record._meta.app_label}_{record._meta.model_name}_"
+    for constraint in record._meta.constraints:
+        if not isinstance(constraint, models.CheckConstraint):
+            continue
+        try:
+            constraint.validate(type(record), record)
+        except ValidationError as error:
+            rule = constraint.name.removeprefix(prefix)
+            field = CONSTRAINT_FIELDS.get(rule)
+            for suffix in ("_not_negative", "_iso4217", "_format"):
+                if rule.endswith(suffix):
+                    field = rule.removesuffix(suffix)
+            if "_not_before_" in rule:
+                field = rule.split("_not_before_")[0]
+            problems.setdefault(field or NON_FIELD_ERRORS, []).extend(error.messages)
+    return problems
 
 
 def at_least_one_script(stem: str) -> models.CheckConstraint:

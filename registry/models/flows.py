@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import ClassVar
 
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -113,7 +114,11 @@ class FactorFlow(CuratedRecord):
         return f"{self.get_factor_display()} · {self.get_direction_display()} ({self.public_id})"
 
     def display_name(self, lang: str | None = None) -> str:
-        return str(self)
+        """Factor and direction in ``lang`` (a flow has no name of its own)."""
+        if lang is None:
+            return str(self)
+        with translation.override(lang):
+            return str(self)
 
     def search_terms(self) -> Iterable[str]:
         yield self.public_id

@@ -1,0 +1,43 @@
+"""Template helpers for the public pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import template
+from django.urls import translate_url
+from django.utils.translation import get_language
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def translated_url(context: dict[str, Any], language: str) -> str:
+    """This page in another language, with its query string kept."""
+    request = context["request"]
+    url = translate_url(request.path, language)
+    query = request.META.get("QUERY_STRING", "")
+    return f"{url}?{query}" if query else url
+
+
+@register.filter
+def shown(record: Any, stem: str = "name") -> str:
+    """A record's text in the page's language, with DESIGN.md's fallback."""
+    from registry.models.base import localised
+
+    return localised(record, stem, get_language())
+
+
+@register.simple_tag(takes_context=True)
+def toggle(context: dict[str, Any], parameter: str, value: str) -> str:
+    """The current listing URL with ``parameter=value`` added or removed (page reset)."""
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    values = query.getlist(parameter)
+    if value in values:
+        values.remove(value)
+    else:
+        values.append(value)
+    query.setlist(parameter, values)
+    encoded = query.urlencode()
+    return f"?{encoded}" if encoded else "?"
