@@ -208,7 +208,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["registry.api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["registry.api.permissions.TokenScopes"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["registry.api.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "EXCEPTION_HANDLER": "registry.api.errors.problem_exception_handler",
@@ -222,7 +222,9 @@ REST_FRAMEWORK = {
     },
     "DEFAULT_SCHEMA_CLASS": "registry.api.schema.RegistryAutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
-    "URL_FORMAT_OVERRIDE": None,
+    # Throttling by client address: REMOTE_ADDR, unless told how many proxies to trust
+    # (else a forged X-Forwarded-For would reset a client's budget).
+    "NUM_PROXIES": envint("REGISTRY_TRUSTED_PROXIES", 0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hetao Registry API",
@@ -237,6 +239,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"FactorEnum": "registry.models.choices.Factor"},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "registry.api.schema.open_response_components",
+    ],
 }
 
 # A strict Content-Security-Policy for the public pages: nothing inline, nothing from elsewhere.
@@ -257,6 +263,9 @@ CONTENT_SECURITY_POLICY = {
 
 # The four-eyes rule: whoever submitted a record for review cannot publish it.
 REGISTRY_FOUR_EYES = envbool("REGISTRY_FOUR_EYES", default=True)
+
+# Where `manage.py export_dump` writes the open-data dumps and the data/ page reads the latest.
+REGISTRY_DUMP_DIR = Path(os.environ.get("REGISTRY_DUMP_DIR") or BASE_DIR / "var" / "dumps")
 
 LOGGING = {
     "version": 1,

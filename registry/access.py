@@ -191,12 +191,13 @@ def visible_change_requests(queryset: QuerySet, user: Any) -> QuerySet:
 
 
 def visible_events(queryset: QuerySet, user: Any) -> QuerySet:
-    """The change feed: events of records in a public state (and deletions) for everyone, plus
+    """The change feed: events of records in a public state for everyone, plus
     every event of the records a partner's organisation owns; curators see all."""
     actor = actor_for(user)
     if actor.is_curator:
         return queryset
-    public = Q(publication__in=[Publication.PUBLISHED, Publication.RETRACTED]) | Q(kind="deleted")
+    # A deletion carries the state the record was in: a deleted draft stays unheard of.
+    public = Q(publication__in=[Publication.PUBLISHED, Publication.RETRACTED])
     if actor.role is Role.PARTNER:
         return queryset.filter(public | Q(owner_id=actor.organisation_id))
     return queryset.filter(public)

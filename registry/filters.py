@@ -24,7 +24,6 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema_field
 
 from registry import identifiers
 from registry.models import (
@@ -53,7 +52,18 @@ COUNTRY = re.compile(r"^[A-Z]{2}$")
 
 
 # -- one value checkers ---------------------------------------------------------------------
+def with_schema(schema: dict) -> Callable[[Callable], Callable]:
+    """Attach the OpenAPI schema of one value to a checker (the API documents it)."""
+
+    def attach(function: Callable) -> Callable:
+        function.schema = schema
+        return function
+
+    return attach
+
+
 def public_id_of(prefix: str) -> Callable[[str], str]:
+    @with_schema({"type": "string", "pattern": f"^{prefix}-[0-9a-hjkmnp-tv-z]{{6}}[0-9]{{2}}$"})
     def check(value: str) -> str:
         if not identifiers.is_valid(value, prefix):
             raise ValidationError(
@@ -65,6 +75,7 @@ def public_id_of(prefix: str) -> Callable[[str], str]:
     return check
 
 
+@with_schema({"type": "string", "pattern": r"^(https://ror\.org/)?0[0-9a-hjkmnp-tv-z]{6}[0-9]{2}$"})
 def ror_id(value: str) -> str:
     normalised = normalise_ror_id(value)
     if not ROR_BARE.match(normalised.removeprefix(ROR_URL_PREFIX)):
@@ -72,12 +83,14 @@ def ror_id(value: str) -> str:
     return normalised
 
 
+@with_schema({"type": "string", "pattern": CODE.pattern})
 def code(value: str) -> str:
     if not CODE.match(value):
         raise ValidationError(_("“%(value)s” is not a code.") % {"value": value[:40]})
     return value
 
 
+@with_schema({"type": "string", "pattern": "^[A-Za-z]{2}$"})
 def country(value: str) -> str:
     value = value.upper()
     if not COUNTRY.match(value):
@@ -87,11 +100,76 @@ def country(value: str) -> str:
     return value
 
 
+@with_schema({"type": "string", "enum": list(ISO_4217)})
 def currency(value: str) -> str:
     value = value.upper()
     if value not in ISO_4217:
         raise ValidationError(_("“%(value)s” is not an ISO 4217 currency.") % {"value": value[:40]})
     return value
+
+
+def one_of(allowed: list[str]) -> Callable[[str], str]:
+    @with_schema({"type": "string", "enum": list(allowed)})
+    def check(value: str) -> str:
+        if value not in allowed:
+            raise ValidationError(
+                _("“%(value)s” is not one of %(allowed)s.")
+                % {"value": value[:40], "allowed": ", ".join(allowed)}
+            )
+        return value
+
+    return check
+
+
+class BoundedNumberFilter(django_filters.NumberFilter):
+    """A number between 0 and 10¹⁵ (amounts, areas, quantities), documented as such."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 10**15)
+        super().__init__(*args, **kwargs)
+        self._spectacular_annotation = {
+            "field": {"type": "number", "minimum": 0, "maximum": 10**15}
+        }
+
+
+class SafeDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time; one at the edge of the calendar is clamped, not a crash when
+    converted to UTC (9999-12-31T23:59-01:00 is past the largest date Python can hold)."""
+
+    def clean(self, value: Any) -> Any:
+        import datetime
+
+        cleaned = super().clean(value)
+        if cleaned is None:
+            return None
+        try:
+            return cleaned.astimezone(datetime.UTC)
+        except OverflowError:
+            edge = datetime.datetime.max if cleaned.year > 5000 else datetime.datetime.min
+            return edge.replace(tzinfo=datetime.UTC)
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (or 1/0); anything else is an error, not "no filter"."""
+
+    VALUES: ClassVar[dict[str, bool]] = {"true": True, "1": True, "false": False, "0": False}
+
+    def to_python(self, value: Any) -> bool | None:
+        if value in (None, ""):
+            return None
+        try:
+            return self.VALUES[str(value).lower()]
+        except KeyError:
+            raise ValidationError(_("Use true or false.")) from None
+
+
+class StrictBooleanFilter(django_filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class UpdatedSinceFilter(django_filters.IsoDateTimeFilter):
+    field_class = SafeDateTimeField
 
 
 # -- filters ------------------------------------------------------------------------------
@@ -110,7 +188,6 @@ class MultipleValueField(forms.Field):
         return [self.check(item) if self.check else item for item in stripped if item]
 
 
-@extend_schema_field({"type": "array", "items": {"type": "string", "maxLength": 100}})
 class AnyOf(django_filters.Filter):
     """Records matching any of the values (OR). With ``through``, matched by a subquery that
     returns primary keys, for relations that would otherwise repeat rows."""
@@ -127,6 +204,9 @@ class AnyOf(django_filters.Filter):
         self.through = through
         kwargs.setdefault("lookup_expr", "in")
         super().__init__(*args, check=check, **kwargs)
+        # What drf-spectacular documents: repeated values, each of the checker's form.
+        item = getattr(check, "schema", {"type": "string", "maxLength": 100})
+        self._spectacular_annotation = {"field": {"type": "array", "items": item}}
 
     def filter(self, qs: QuerySet, value: list[str]) -> QuerySet:
         if not value:
@@ -170,7 +250,8 @@ class CuratedFilterSet(django_filters.FilterSet):
     """What every curated resource can be filtered by."""
 
     q = django_filters.CharFilter(method="filter_q", label=_("search"), max_length=200)
-    updated_since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    q._spectacular_annotation = {"field": {"type": "string", "maxLength": 200}}
+    updated_since = UpdatedSinceFilter(field_name="updated_at", lookup_expr="gte")
     curating_section = choice(Section.choices)
     publication = choice(Publication.choices)
     verification = choice(Verification.choices)
@@ -212,8 +293,8 @@ class FacilityFilterSet(CuratedFilterSet):
     priority_area = AnyOf(check=code, through=via(Facility, "priority_areas__code"))
     opened_after = django_filters.DateFilter(field_name="opened_on", lookup_expr="gte")
     opened_before = django_filters.DateFilter(field_name="opened_on", lookup_expr="lte")
-    floor_area_min = django_filters.NumberFilter(field_name="floor_area_m2", lookup_expr="gte")
-    floor_area_max = django_filters.NumberFilter(field_name="floor_area_m2", lookup_expr="lte")
+    floor_area_min = BoundedNumberFilter(field_name="floor_area_m2", lookup_expr="gte")
+    floor_area_max = BoundedNumberFilter(field_name="floor_area_m2", lookup_expr="lte")
     ordering = ordering("name_en", "opened_on", "floor_area_m2", "updated_at", "created_at")
 
     class Meta:
@@ -233,14 +314,10 @@ class ProjectFilterSet(CuratedFilterSet):
         check=public_id_of("fac"), through=via(Project, "participations__facility__public_id")
     )
     role = AnyOf(
-        check=lambda v: choice_value(v, Participation.Role.values, "role"),
-        through=via(Project, "participations__role"),
+        check=one_of(Participation.Role.values), through=via(Project, "participations__role")
     )
-    side = AnyOf(
-        check=lambda v: choice_value(v, Side.values, "side"),
-        through=via(Project, "participations__side"),
-    )
-    cross_border = django_filters.BooleanFilter(field_name="cross_border")
+    side = AnyOf(check=one_of(Side.values), through=via(Project, "participations__side"))
+    cross_border = StrictBooleanFilter(field_name="cross_border")
     started_after = django_filters.DateFilter(field_name="start_date", lookup_expr="gte")
     started_before = django_filters.DateFilter(field_name="start_date", lookup_expr="lte")
     ended_after = django_filters.DateFilter(field_name="end_date", lookup_expr="gte")
@@ -252,9 +329,9 @@ class ProjectFilterSet(CuratedFilterSet):
         check=public_id_of("sch"), through=via(Project, "funding_lines__scheme__public_id")
     )
     currency = AnyOf(check=currency, through=via(Project, "funding_lines__currency"))
-    amount_min = django_filters.NumberFilter(method="filter_amount_min")
-    amount_max = django_filters.NumberFilter(method="filter_amount_max")
-    key_achievement = django_filters.BooleanFilter(method="filter_key_achievement")
+    amount_min = BoundedNumberFilter(method="filter_amount_min")
+    amount_max = BoundedNumberFilter(method="filter_amount_max")
+    key_achievement = StrictBooleanFilter(method="filter_key_achievement")
     ordering = ordering("start_date", "end_date", "title_en", "updated_at", "created_at")
 
     class Meta:
@@ -282,20 +359,11 @@ class ProjectFilterSet(CuratedFilterSet):
         return queryset.filter(pk__in=with_key) if value else queryset.exclude(pk__in=with_key)
 
 
-def choice_value(value: str, allowed: list[str], name: str) -> str:
-    if value not in allowed:
-        raise ValidationError(
-            _("“%(value)s” is not one of %(allowed)s.")
-            % {"value": value[:40], "allowed": ", ".join(allowed)}
-        )
-    return value
-
-
 class OutputFilterSet(CuratedFilterSet):
     kind = choice(Output.Kind.choices)
     kind__n = not_choice(Output.Kind.choices, "kind")
     project = AnyOf(field_name="project__public_id", check=public_id_of("prj"))
-    key_achievement = django_filters.BooleanFilter(field_name="key_achievement")
+    key_achievement = StrictBooleanFilter(field_name="key_achievement")
     date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
     date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
     ordering = ordering("date", "title_en", "updated_at", "created_at")
@@ -315,10 +383,10 @@ class FactorFlowFilterSet(CuratedFilterSet):
     project = AnyOf(field_name="project__public_id", check=public_id_of("prj"))
     facility = AnyOf(field_name="facility__public_id", check=public_id_of("fac"))
     currency = AnyOf(field_name="currency", check=currency)
-    value_min = django_filters.NumberFilter(field_name="value", lookup_expr="gte")
-    value_max = django_filters.NumberFilter(field_name="value", lookup_expr="lte")
-    quantity_min = django_filters.NumberFilter(field_name="quantity", lookup_expr="gte")
-    quantity_max = django_filters.NumberFilter(field_name="quantity", lookup_expr="lte")
+    value_min = BoundedNumberFilter(field_name="value", lookup_expr="gte")
+    value_max = BoundedNumberFilter(field_name="value", lookup_expr="lte")
+    quantity_min = BoundedNumberFilter(field_name="quantity", lookup_expr="gte")
+    quantity_max = BoundedNumberFilter(field_name="quantity", lookup_expr="lte")
     period_after = django_filters.DateFilter(field_name="period_start", lookup_expr="gte")
     period_before = django_filters.DateFilter(field_name="period_end", lookup_expr="lte")
     ordering = ordering("period_start", "factor", "direction", "updated_at", "created_at")

@@ -120,6 +120,8 @@ def record_change_event(
             getattr(instance, "_change_reason", ""), ChangeEvent.Kind.UPDATED
         )
     _event(instance, kind)
+    # The reason belongs to this save only; a later save of the same object is an update.
+    instance.__dict__.pop("_change_reason", None)
 
 
 @receiver(post_delete)

@@ -21,8 +21,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate(self, request: Request) -> tuple[Any, ApiToken] | None:
         header = authentication.get_authorization_header(request).decode("latin-1").split()
-        if not header or header[0].lower() != self.keyword.lower():
+        if not header:
             return None
+        if header[0].lower() != self.keyword.lower():
+            # Another scheme would otherwise be read anonymously, hiding a client's mistake.
+            raise exceptions.AuthenticationFailed(_("Send Authorization: Bearer <token>."))
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Send Authorization: Bearer <token>."))
         token = ApiToken.authenticate(header[1])

@@ -48,7 +48,6 @@ def brief(obj: Model | None, context: dict[str, Any]) -> dict[str, str] | None:
     return {"id": identifier, "name": obj.display_name(lang_of(context))}
 
 
-@extend_schema_field(TRILINGUAL_SCHEMA)
 class TrilingualField(serializers.Field):
     """``{"en", "zh-Hans", "zh-Hant"}`` over the model's ``<stem>_en/_zh_hans/_zh_hant``;
     a write may send some of the keys (a PATCH changes only those)."""
@@ -78,6 +77,10 @@ class TrilingualField(serializers.Field):
         for key, value in data.items():
             if not isinstance(value, str):
                 raise serializers.ValidationError(_("%(key)s must be a text.") % {"key": key})
+            if "\x00" in value:
+                raise serializers.ValidationError(
+                    _("%(key)s contains a NUL character.") % {"key": key}
+                )
             if len(value) > self.max_length:
                 raise serializers.ValidationError(
                     _("%(key)s is longer than %(n)d characters.")
@@ -91,7 +94,10 @@ class TrilingualField(serializers.Field):
     {
         "type": "object",
         "properties": {
-            "sources": {"type": "array", "items": {"type": "string", "format": "uri"}},
+            "sources": {
+                "type": "array",
+                "items": {"type": "string", "pattern": "^https?://[^\\s]+$", "maxLength": 2000},
+            },
             "verification": {"type": "string", "enum": Verification.values, "readOnly": True},
             "as_of": {"type": "string", "format": "date", "nullable": True},
         },
@@ -209,8 +215,5 @@ class CodeField(serializers.RelatedField):
     def get_choices(self, cutoff: int | None = None) -> dict:
         return {}
 
-
-for field_class in (ReferenceField, CodeField):
-    extend_schema_field(NULLABLE_BRIEF_SCHEMA)(field_class)
 
 __all__ = ["CodeField", "OpenApiTypes", "ProvenanceField", "ReferenceField", "TrilingualField"]

@@ -54,3 +54,21 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 % {"number": number, "last": paginator.num_pages}
             ) from None
         return list(self.page)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict]:
+        return [
+            {
+                "name": "page",
+                "required": False,
+                "in": "query",
+                "description": "Page number (from 1).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+            },
+            {
+                "name": "page_size",
+                "required": False,
+                "in": "query",
+                "description": f"Results per page (default 50, at most {MAX_PAGE_SIZE}).",
+                "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            },
+        ]

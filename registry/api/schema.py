@@ -56,6 +56,8 @@ DESCRIPTIONS = {
     "429": "Too many requests; wait the seconds in Retry-After.",
 }
 
+IF_MATCH_PATTERN = r'^(\*|"v[0-9]{1,9}(\.[A-Za-z-]{2,7})?")$'
+
 READ_ERRORS = ("400", "401", "403", "404", "405", "406", "429")
 WRITE_ERRORS = (*READ_ERRORS, "412", "413", "415", "428")
 
@@ -68,6 +70,13 @@ def problem(code: str) -> dict[str, Any]:
 
 
 class RegistryAutoSchema(AutoSchema):
+    def get_auth(self) -> list[dict]:
+        """Reads are open to everyone (published data); writes need a bearer token."""
+        auth = super().get_auth()
+        if self.method in ("GET", "HEAD") and {} not in auth:
+            auth = [*auth, {}]
+        return auth
+
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
         action = getattr(self.view, "action", None)
@@ -105,19 +114,29 @@ class RegistryAutoSchema(AutoSchema):
                 description="Language of `name` (else Accept-Language).",
             )
         )
-        if action in ("list", "retrieve") and getattr(self.view, "serializer_class", None):
+        serializer_class = getattr(self.view, "serializer_class", None)
+        if action in ("list", "retrieve") and serializer_class:
+            names = sorted(serializer_class().fields)
+            field_list = {
+                "type": "array",
+                "items": {"type": "string", "enum": names},
+                "minItems": 1,
+                "uniqueItems": True,
+            }
             parameters += [
                 OpenApiParameter(
                     "fields",
-                    str,
+                    field_list,
+                    style="form",
+                    explode=False,
                     description="Comma-separated fields to keep.",
-                    pattern=r"^[a-z_]+(,[a-z_]+)*$",
                 ),
                 OpenApiParameter(
                     "omit",
-                    str,
+                    field_list,
+                    style="form",
+                    explode=False,
                     description="Comma-separated fields to drop.",
-                    pattern=r"^[a-z_]+(,[a-z_]+)*$",
                 ),
                 OpenApiParameter(
                     "brief",
@@ -132,7 +151,7 @@ class RegistryAutoSchema(AutoSchema):
             parameters.append(
                 OpenApiParameter(
                     "If-Match",
-                    str,
+                    {"type": "string", "pattern": IF_MATCH_PATTERN},
                     OpenApiParameter.HEADER,
                     required=True,
                     description="The ETag you last read (writes are never blind).",
@@ -172,3 +191,26 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "An API token from `manage.py issue_token` (read and/or write scope).",
         }
+
+
+class TrilingualFieldExtension(OpenApiSerializerFieldExtension):
+    """{"en", "zh-Hans", "zh-Hant"} with the model's own length limit."""
+
+    target_class = "registry.api.fields.TrilingualField"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict:
+        text = {"type": "string", "maxLength": self.target.max_length}
+        return {
+            "type": "object",
+            "properties": {"en": text, "zh-Hans": text, "zh-Hant": text},
+            "additionalProperties": False,
+        }
+
+
+def open_response_components(result: dict, generator: Any, request: Any, public: Any) -> dict:
+    """?fields=, ?omit= and ?brief= may leave any field out of a response, so response
+    components promise no field (request components keep their required fields)."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if not name.endswith("Request") and name != "Problem":
+            schema.pop("required", None)
+    return result

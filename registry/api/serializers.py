@@ -51,6 +51,17 @@ COMMON_READ_ONLY = (
 )
 
 
+@extend_schema_field({"type": "string", "maxLength": 200, "pattern": r"^(https?://[^\s]+)?$"})
+class WebsiteField(serializers.URLField):
+    """http(s) only; documented with the pattern, so clients and fuzzers know."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("allow_blank", True)
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+
 class DynamicFieldsMixin:
     """``?fields=a,b`` keeps only those fields, ``?omit=a,b`` drops them, ``?brief=1`` keeps
     id and name. The view checks the names and loads only the relations the fields need."""
@@ -98,6 +109,10 @@ class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
 class OrganisationSerializer(CuratedSerializer):
     names = TrilingualField("name", 300)
     country = CountryField(required=False, allow_blank=True)
+    website = WebsiteField()
+    established = serializers.IntegerField(
+        min_value=1000, max_value=2100, allow_null=True, required=False
+    )
     descriptions = TrilingualField("description", 10000, required=False)
     aliases = serializers.ListField(
         child=serializers.CharField(max_length=300), required=False, max_length=100
@@ -172,6 +187,7 @@ class FacilitySerializer(CuratedSerializer):
     names = TrilingualField("name", 300)
     descriptions = TrilingualField("description", 10000, required=False)
     sub_area = CodeField(SubArea, required=False, allow_null=True)
+    website = WebsiteField()
     parent = ReferenceField(Facility, required=False, allow_null=True)
     hosts = ReferenceField(Organisation, many=True, required=False)
     fields = CodeField(ResearchField, many=True, required=False)
@@ -478,7 +494,11 @@ class FundingSchemeSerializer(CuratedSerializer):
     names = TrilingualField("name", 300)
     descriptions = TrilingualField("description", 10000, required=False)
     funder = ReferenceField(Organisation, required=False, allow_null=True)
+    website = WebsiteField()
     ceilings = CeilingSerializer(many=True, read_only=True)
+    max_duration_months = serializers.IntegerField(
+        min_value=1, max_value=600, allow_null=True, required=False
+    )
 
     FIELD_READS: ClassVar[dict] = {
         "owner": ("owner",),

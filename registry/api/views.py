@@ -15,6 +15,7 @@ from django.http import Http404
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
@@ -133,8 +134,13 @@ class RegistryViewMixin:
         super().initial(request, *args, **kwargs)
         self.lang = self._language(request)
         self.chosen_fields = self._chosen_fields(request)
+        allowed = None
         if self.action == "retrieve":
-            unknown = sorted(set(request.query_params) - set(DETAIL_PARAMETERS))
+            allowed = DETAIL_PARAMETERS
+        elif self.action == "list" and getattr(self, "filterset_class", None) is None:
+            allowed = LIST_PARAMETERS
+        if allowed is not None and self.serializer_class is not None:
+            unknown = sorted(set(request.query_params) - set(allowed))
             if unknown:
                 raise InvalidParameters({name: [_("Unknown parameter.")] for name in unknown})
 
@@ -305,6 +311,7 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
         record = self.get_object()
         if not access.can_edit(request.user, record):
             raise PermissionDenied(_("You may not change this record."))
+        request.data  # noqa: B018  (a broken body is a 400 before any precondition)
         version = expected_version(request, record.version)
         serializer = self.get_serializer(record, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
@@ -443,6 +450,50 @@ class ChangeRequestViewSet(
         return access.visible_change_requests(queryset, self.request.user).order_by("-pk")
 
 
+CHANGE_EVENT_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "cursor": {"type": "integer"},
+        "event": {
+            "type": "string",
+            "enum": ["created", "updated", "published", "retracted", "deleted"],
+        },
+        "resource": {"type": "string"},
+        "id": {"type": "string"},
+        "version": {"type": "integer"},
+        "publication": {"type": "string"},
+        "at": {"type": "string", "format": "date-time"},
+        "url": {"type": "string"},
+    },
+}
+CHANGE_FEED_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "results": {"type": "array", "items": CHANGE_EVENT_SCHEMA},
+        "next_cursor": {"type": "integer"},
+        "next": {"type": "string", "nullable": True},
+    },
+}
+COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "since",
+                {"type": "integer", "minimum": 0, "maximum": 2**62},
+                description="The cursor of the last event you have (0: all).",
+            ),
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 1000},
+                description="Events per call (default 100).",
+            ),
+        ],
+        responses={200: CHANGE_FEED_SCHEMA},
+    )
+)
 class ChangeFeedView(RegistryViewMixin, viewsets.ViewSet):
     """``/api/v1/changes/?since=<cursor>``: events in order; replay them to stay in sync.
     ``next_cursor`` is the ``since`` of the next call (the same one when nothing is new)."""
@@ -495,6 +546,20 @@ class ChangeFeedView(RegistryViewMixin, viewsets.ViewSet):
         return int(raw)
 
 
+@extend_schema_view(
+    list=extend_schema(
+        responses={
+            200: {
+                "type": "object",
+                "properties": {
+                    name: {"type": "object", "additionalProperties": True}
+                    for name in ("organisations", "facilities", "projects", "flows", "outputs")
+                }
+                | {"funding": {"type": "array", "items": {"type": "object"}}},
+            }
+        }
+    )
+)
 class StatsView(RegistryViewMixin, viewsets.ViewSet):
     """Counts of what the asker may see: records per resource and their main breakdowns."""
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from registry.public import views
+from registry.public import stats, views
 
 app_name = "public"
 urlpatterns = [
@@ -17,4 +17,6 @@ urlpatterns = [
         views.OrganisationDetail.as_view(),
         name="organisation-detail",
     ),
+    path("statistics/", stats.statistics, name="statistics"),
+    path("collaboration/", stats.collaboration, name="collaboration"),
 ]
