@@ -68,9 +68,10 @@ from registry.models import (
 )
 
 SCHEMA_VERSION = "1"
-# The registry's choice of licence for its open data (see the report in README/DESIGN): CC BY
-# 4.0 covers database rights as well as copyright, allows any reuse, and asks for the credit
-# that keeps the provenance chain visible. The ROR records it includes are CC0, which allows it.
+# The registry's choice of licence for its open data. CC BY 4.0 allows any reuse, commercial
+# included; unlike earlier versions it licenses database (sui generis) rights as well as
+# copyright, which matters for a compiled register; and the credit it asks for keeps the
+# provenance chain visible. The ROR records it includes are CC0, which allows relicensing.
 LICENCE = {
     "name": "CC BY 4.0",
     "title": "Creative Commons Attribution 4.0 International",
@@ -112,16 +113,20 @@ class SubAreaSerializer(api.TaxonomySerializer):
 
 class DumpOrganisationSerializer(api.OrganisationSerializer):
     """The API's organisation, except that a relationship to an organisation the public may not
-    see shows neither its id nor its name (as when the target is not in the registry)."""
+    see shows neither its id nor its name: only its ROR id (public anyway), as for a target not
+    in the registry yet; without a ROR id the relationship is left out."""
 
     def get_relationships(self, obj: Organisation) -> list[dict]:
         rows = super().get_relationships(obj)
+        shown = []
         for row, relation in zip(rows, obj.relations.all(), strict=True):
             target = relation.target
             if target is not None and target.publication != Publication.PUBLISHED:
-                row["id"] = None
-                row["name"] = relation.target_label
-        return rows
+                if not relation.target_ror_id:
+                    continue
+                row = {**row, "id": None, "name": relation.target_label}
+            shown.append(row)
+        return shown
 
 
 @dataclass(frozen=True)
@@ -286,7 +291,10 @@ def _write_resource(resource: Resource, folder: Path) -> dict[str, Any]:
     json_path = folder / f"{resource.name}.json"
     csv_path = folder / f"{resource.name}.csv"
     count = 0
-    with _text_file(json_path) as (json_file, json_raw), _text_file(csv_path) as (csv_file, csv_raw):
+    with (
+        _text_file(json_path) as (json_file, json_raw),
+        _text_file(csv_path) as (csv_file, csv_raw),
+    ):
         table = csv.writer(csv_file, lineterminator="\r\n")
         table.writerow([name for name, _ in columns])
         json_file.write("[")
@@ -325,13 +333,14 @@ def _dump_sort_key(name: str) -> tuple[str, int]:
 
 def dump_folders(directory: Path) -> list[str]:
     """The names of the complete dumps in ``directory``, oldest first."""
-    if not directory.is_dir():
+    try:
+        names = [
+            entry.name
+            for entry in directory.iterdir()
+            if DUMP_NAME.match(entry.name) and (entry / MANIFEST).is_file()
+        ]
+    except OSError:  # missing or unreadable: no dump to offer
         return []
-    names = [
-        entry.name
-        for entry in directory.iterdir()
-        if entry.is_dir() and DUMP_NAME.match(entry.name) and (entry / MANIFEST).is_file()
-    ]
     return sorted(names, key=_dump_sort_key)
 
 
@@ -492,14 +501,12 @@ def write_dump(directory: Path | str, *, keep: int | None = None) -> Manifest:
             "formats": {
                 "json": "A JSON array, one record per line, in the API representation "
                 "(/api/v1/<resource>/<id>/) seen by the public.",
-                "csv": 'RFC 4180, UTF-8: one row per record; related records by id, several '
+                "csv": "RFC 4180, UTF-8: one row per record; related records by id, several "
                 'joined by ";"; nested objects as JSON text.',
             },
             "resources": resources,
         }
-        _replace_text(
-            work / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n"
-        )
+        _replace_text(work / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
         os.chmod(work, 0o755)  # mkdtemp makes it private; a dump is for everyone to read
         name = _new_dump_name(directory, now)
         os.replace(work, directory / name)
@@ -553,7 +560,12 @@ class LoadReport:
         return f"Loaded {counts}; skipped {len(self.skipped)}."
 
 
-TRILINGUAL = {"names": "name", "titles": "title", "descriptions": "description", "summaries": "summary"}
+TRILINGUAL = {
+    "names": "name",
+    "titles": "title",
+    "descriptions": "description",
+    "summaries": "summary",
+}
 SCALARS: dict[type[models.Model], tuple[str, ...]] = {
     Organisation: (
         "acronym",
@@ -698,7 +710,9 @@ class _Loader:
             )
             self.by_code.setdefault(SubArea, {})[obj.code] = obj
         # Major fields before the fields under them.
-        for item in sorted(self.rows("fields"), key=lambda r: (r.get("parent") is not None, r["id"])):
+        for item in sorted(
+            self.rows("fields"), key=lambda r: (r.get("parent") is not None, r["id"])
+        ):
             obj, _ = ResearchField.objects.update_or_create(
                 code=item["id"],
                 defaults={

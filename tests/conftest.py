@@ -25,6 +25,17 @@ def _compiled_translations() -> None:
     compile_translations()
 
 
+@pytest.fixture(autouse=True)
+def _english_unless_asked() -> None:
+    """A request in Chinese leaves its language active in the thread: start each test in
+    English so no test depends on the one before it."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 REQUIRED = {part.strip() for part in os.environ.get("REGISTRY_REQUIRE", "").split(",") if part}
 
 

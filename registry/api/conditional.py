@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework.request import Request
 
-from registry.api.errors import PreconditionFailed, PreconditionRequired
+from registry.api.errors import InvalidParameters, PreconditionFailed, PreconditionRequired
 
 ETAG_RE = re.compile(r'^"v(?P<version>\d+)(?:\.[A-Za-z-]+)?"$')
 
@@ -36,6 +37,11 @@ def expected_version(request: Request, current_version: int) -> int:
     tags = _tags(header)
     if tags == ["*"]:
         return current_version
+    if not all(ETAG_RE.match(tag.removeprefix("W/")) for tag in tags):
+        # Not an ETag this server ever gave: a malformed request, not a stale one.
+        raise InvalidParameters(
+            {"If-Match": [_('Send the ETag as it was given, e.g. "v3.en", or *.')]}
+        )
     versions = []
     for tag in tags:
         match = ETAG_RE.match(tag)  # strong comparison: weak tags never match

@@ -70,6 +70,12 @@ def problem(code: str) -> dict[str, Any]:
 
 
 class RegistryAutoSchema(AutoSchema):
+    def _is_list_view(self, serializer: Any = None) -> bool:
+        # The change feed and the statistics answer one object, not a list of records.
+        if getattr(self.view, "serializer_class", "") is None:
+            return False
+        return super()._is_list_view(serializer)
+
     def get_auth(self) -> list[dict]:
         """Reads are open to everyone (published data); writes need a bearer token."""
         auth = super().get_auth()

@@ -76,6 +76,18 @@ class DynamicFieldsMixin:
 
 
 class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
+    def to_internal_value(self, data: Any) -> Any:
+        """A key that is no field at all is a mistake worth telling (read-only fields sent
+        back from a GET are quietly ignored, as DESIGN.md says)."""
+        if isinstance(data, dict):
+            model_fields = {f.name for f in self.Meta.model._meta.get_fields()}
+            unknown = sorted(set(data) - set(self.fields) - model_fields)
+            if unknown:
+                raise serializers.ValidationError(
+                    {name[:60]: ["Unknown field."] for name in unknown[:20]}
+                )
+        return super().to_internal_value(data)
+
     id = serializers.CharField(source="public_id", read_only=True)
     url = serializers.SerializerMethodField()
     name = serializers.SerializerMethodField()
@@ -167,17 +179,18 @@ class OrganisationSerializer(CuratedSerializer):
         }
     )
     def get_relationships(self, obj: Organisation) -> list[dict]:
+        """ROR-style relations; a target the asker may not see shows only its ROR id and the
+        name ROR gave, never its registry id (no query: prefetched with the targets)."""
         rows = []
         for relation in obj.relations.all():
             target = relation.target
+            shown = brief(target, self.context) if target else None
             rows.append(
                 {
                     "type": relation.kind,
                     "ror_id": relation.target_ror_id,
-                    "id": target.public_id if target else None,
-                    "name": target.display_name(lang_of(self.context))
-                    if target
-                    else relation.target_label,
+                    "id": shown["id"] if shown else None,
+                    "name": shown["name"] if shown else relation.target_label,
                 }
             )
         return rows

@@ -110,6 +110,15 @@ class StrictFilterBackend(DjangoFilterBackend):
             unknown = filters.unknown_parameters(
                 filterset_class, request.query_params.keys(), LIST_PARAMETERS
             )
+            blank = [
+                name
+                for name, values in request.query_params.lists()
+                if name != "q" and name not in unknown and any(v == "" for v in values)
+            ]
+            if blank:
+                raise InvalidParameters(
+                    {name: [_("Give a value, or leave the parameter out.")] for name in blank}
+                )
             if unknown:
                 raise InvalidParameters({name: [_("Unknown parameter.")] for name in unknown})
             filterset = self.get_filterset(request, queryset, view)

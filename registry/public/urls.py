@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from registry.public import stats, views
+from registry.public import data, stats, views
 
 app_name = "public"
 urlpatterns = [
@@ -19,4 +19,6 @@ urlpatterns = [
     ),
     path("statistics/", stats.statistics, name="statistics"),
     path("collaboration/", stats.collaboration, name="collaboration"),
+    path("data/", data.data_page, name="data"),
+    path("data/<str:filename>", data.download, name="data-file"),
 ]
