@@ -3,8 +3,11 @@ provenance as one object, public ids and codes as references."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
+from django.db import models
 from django.db.models import Model, QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -15,6 +18,18 @@ from rest_framework.relations import MANY_RELATION_KWARGS
 from registry import access, identifiers
 from registry.models import CuratedRecord, Verification
 from registry.models.base import validate_source_urls
+
+# What str.strip() removes, so that the schema and the API agree on "blank" (JSON Schema's
+# \s differs from Python's: it lacks \x1c-\x1f and \x85, and has \ufeff).
+NOT_BLANK_PATTERN = (
+    "[^\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029"
+    "\\u202f\\u205f\\u3000]"
+)
+# Coordinates in range, with at most six decimals.
+DECIMAL_PATTERNS = {
+    "latitude": r"^-?(90(\.0{1,6})?|[1-8]?[0-9](\.[0-9]{1,6})?)$",
+    "longitude": r"^-?(180(\.0{1,6})?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]{1,6})?)$",
+}
 
 SCRIPTS = (("en", "en"), ("zh-Hans", "zh_hans"), ("zh-Hant", "zh_hant"))
 
@@ -216,4 +231,43 @@ class CodeField(serializers.RelatedField):
         return {}
 
 
-__all__ = ["CodeField", "OpenApiTypes", "ProvenanceField", "ReferenceField", "TrilingualField"]
+def decimal_pattern(model_field: models.DecimalField) -> str:
+    """Plain digits (no exponent, no lone sign or point) within the model's digits; a minus
+    only where the model allows negative values."""
+    if model_field.name in DECIMAL_PATTERNS:
+        return DECIMAL_PATTERNS[model_field.name]
+    whole = model_field.max_digits - model_field.decimal_places
+    signed = not any(
+        constraint.name.endswith(f"_{model_field.name}_not_negative")
+        for constraint in model_field.model._meta.constraints
+    )
+    places = model_field.decimal_places
+    fraction = rf"(\.[0-9]{{1,{places}}})?" if places else ""
+    return rf"^{'-?' if signed else ''}[0-9]{{1,{whole}}}{fraction}$"
+
+
+class StrictDecimalField(serializers.DecimalField):
+    """A decimal sent as a string of plain digits that the schema's pattern describes
+    exactly: "12.5" or "-3" (where negatives make sense), never 1e3, "9.", "-" or 12.5."""
+
+    def __init__(self, *args: Any, pattern: str, **kwargs: Any) -> None:
+        self.pattern = pattern
+        self._regex = re.compile(pattern)
+        super().__init__(*args, **kwargs)
+
+    def to_internal_value(self, data: Any) -> Decimal:
+        if not isinstance(data, str) or not self._regex.fullmatch(data):
+            raise serializers.ValidationError(
+                _('Give a number as a string of digits such as "12.5", within range.')
+            )
+        return super().to_internal_value(data)
+
+
+__all__ = [
+    "CodeField",
+    "OpenApiTypes",
+    "ProvenanceField",
+    "ReferenceField",
+    "StrictDecimalField",
+    "TrilingualField",
+]

@@ -14,7 +14,7 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from registry.api.fields import BRIEF_SCHEMA
+from registry.api.fields import BRIEF_SCHEMA, NOT_BLANK_PATTERN
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -178,6 +178,18 @@ class ReferenceFieldExtension(OpenApiSerializerFieldExtension):
         return {**BRIEF_SCHEMA, "nullable": bool(getattr(self.target, "allow_null", False))}
 
 
+class StrictDecimalFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = "registry.api.fields.StrictDecimalField"
+
+    def map_serializer_field(self, auto_schema: AutoSchema, direction: str) -> dict:
+        schema = {"type": "string", "format": "decimal"}
+        if direction == "request":
+            schema["pattern"] = self.target.pattern
+        if getattr(self.target, "allow_null", False):
+            schema["nullable"] = True
+        return schema
+
+
 class CodeFieldExtension(OpenApiSerializerFieldExtension):
     target_class = "registry.api.fields.CodeField"
 
@@ -213,10 +225,80 @@ class TrilingualFieldExtension(OpenApiSerializerFieldExtension):
         }
 
 
+def _request_components(result: dict) -> set[str]:
+    """Names of the components that request bodies use (with COMPONENT_SPLIT_REQUEST they
+    are ``…Request``, but a response component may end so too: ``ChangeRequest``)."""
+    names = set()
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            content = (operation.get("requestBody") or {}).get("content", {})
+            for media in content.values():
+                ref = media.get("schema", {}).get("$ref", "")
+                names.add(ref.rsplit("/", 1)[-1])
+    return names
+
+
+def _at_least_one_script(text: dict) -> list[dict]:
+    """anyOf: one of the three scripts holds more than spaces (what the API requires of a
+    name or a title)."""
+    return [
+        {"required": [script], "properties": {script: {**text, "pattern": NOT_BLANK_PATTERN}}}
+        for script in ("en", "zh-Hans", "zh-Hant")
+    ]
+
+
 def open_response_components(result: dict, generator: Any, request: Any, public: Any) -> dict:
-    """?fields=, ?omit= and ?brief= may leave any field out of a response, so response
-    components promise no field (request components keep their required fields)."""
-    for name, schema in result.get("components", {}).get("schemas", {}).items():
-        if not name.endswith("Request") and name != "Problem":
+    """Make the schema say what the API enforces, no more and no less:
+
+    - ``?fields=``, ``?omit=`` and ``?brief=`` may leave any field out of a response, so
+      response components promise no field;
+    - a request body with a key the resource does not have is a 400, so request components
+      allow no additional properties, and a name or title needs one script with text;
+    - an empty query value (``?ordering=``) is a 400 ("give a value, or leave the parameter
+      out"), so query strings need a character and comma-separated lists an item.
+    """
+    schemas = result.get("components", {}).get("schemas", {})
+    requests = _request_components(result)
+    for name, schema in schemas.items():
+        if name == "Problem":
+            continue
+        if name not in requests and not name.startswith("Patched"):
             schema.pop("required", None)
+            continue
+        if schema.get("type") == "object" and "properties" in schema:
+            schema["additionalProperties"] = False
+            for field in schema["properties"].values():
+                items = field.get("items", {}) if field.get("type") == "array" else {}
+                if items.get("type") == "string" and items.get("minLength", 0) >= 1:
+                    items.setdefault("pattern", NOT_BLANK_PATTERN)  # DRF strips, then checks
+            if not name.startswith("Patched") and {"value", "currency"} <= set(
+                schema["properties"]
+            ):
+                schema["anyOf"] = VALUE_NEEDS_CURRENCY
+            for key in TRILINGUAL_REQUIRED:
+                field = schema["properties"].get(key)
+                if field and field.get("type") == "object":
+                    field["anyOf"] = _at_least_one_script(field["properties"]["en"])
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") != "query" or parameter["name"] == "q":  # q= is "all"
+                    continue
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "array":
+                    schema.setdefault("minItems", 1)
+                    items = schema.get("items", {})
+                    if items.get("type") == "string" and "enum" not in items:
+                        items.setdefault("minLength", 1)
+                elif schema.get("type") == "string" and "enum" not in schema:
+                    schema.setdefault("minLength", 1)
     return result
+
+
+# A flow's value is money: it needs its currency (absent, null or blank value: no need).
+VALUE_NEEDS_CURRENCY = [
+    {"properties": {"value": {"type": "string", "nullable": True, "enum": [None]}}},
+    {"required": ["currency"], "properties": {"currency": {"type": "string", "minLength": 3}}},
+]
+# Trilingual fields a record cannot be without (the others may be left empty).
+TRILINGUAL_REQUIRED = ("names", "titles")

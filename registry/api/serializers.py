@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from django.db import models
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -20,8 +21,10 @@ from registry.api.fields import (
     CodeField,
     ProvenanceField,
     ReferenceField,
+    StrictDecimalField,
     TrilingualField,
     brief,
+    decimal_pattern,
     lang_of,
 )
 from registry.models import (
@@ -87,6 +90,12 @@ class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
                     {name[:60]: ["Unknown field."] for name in unknown[:20]}
                 )
         return super().to_internal_value(data)
+
+    def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict]:
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        if isinstance(model_field, models.DecimalField):
+            return StrictDecimalField, {**kwargs, "pattern": decimal_pattern(model_field)}
+        return field_class, kwargs
 
     id = serializers.CharField(source="public_id", read_only=True)
     url = serializers.SerializerMethodField()

@@ -50,8 +50,10 @@ from registry.models.base import (
 )
 
 LANGS = {"en": "en", "zh-hans": "zh-hans", "zh-hant": "zh-hant"}
-FIELD_LIST_RE = re.compile(r"^[a-z_]+(,[a-z_]+)*$")
+FIELD_LIST_RE = re.compile(r"^[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*$")
 # Parameters every list understands besides its filters.
+# The change feed's cursors are event ids: 64-bit on PostgreSQL, kept well inside that.
+MAX_CURSOR = 2**62
 LIST_PARAMETERS = ("page", "page_size", "fields", "omit", "brief", "lang")
 DETAIL_PARAMETERS = ("fields", "omit", "brief", "lang")
 
@@ -148,6 +150,8 @@ class RegistryViewMixin:
             allowed = DETAIL_PARAMETERS
         elif self.action == "list" and getattr(self, "filterset_class", None) is None:
             allowed = LIST_PARAMETERS
+        elif self.action in ("create", "update", "partial_update", "destroy"):
+            allowed = ("lang",)
         if allowed is not None and self.serializer_class is not None:
             unknown = sorted(set(request.query_params) - set(allowed))
             if unknown:
@@ -177,7 +181,13 @@ class RegistryViewMixin:
                 raw = params[name].replace(" ", "")
                 if not FIELD_LIST_RE.match(raw):
                     raise InvalidParameters({name: [_("A comma-separated list of field names.")]})
-                names = set(raw.split(","))
+                listed = raw.split(",")
+                names = set(listed)
+                if len(names) < len(listed):
+                    repeated = sorted({n for n in listed if listed.count(n) > 1})
+                    raise InvalidParameters(
+                        {name: [_("Name each field once: %(f)s.") % {"f": ", ".join(repeated)}]}
+                    )
                 unknown = sorted(names - available)
                 if unknown:
                     raise InvalidParameters(
@@ -320,10 +330,11 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
         record = self.get_object()
         if not access.can_edit(request.user, record):
             raise PermissionDenied(_("You may not change this record."))
-        request.data  # noqa: B018  (a broken body is a 400 before any precondition)
-        version = expected_version(request, record.version)
+        # A bad body is a 400 before any precondition is looked at: a client learns what to
+        # fix first, and its If-Match is still good when it sends the fix (RFC 9110 13.2.1).
         serializer = self.get_serializer(record, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
+        version = expected_version(request, record.version)
         values = dict(serializer.validated_data)
         if not access.can_edit_directly(request.user, record):
             return self._change_request(record, values, version)
@@ -491,7 +502,7 @@ COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
         parameters=[
             OpenApiParameter(
                 "since",
-                {"type": "integer", "minimum": 0, "maximum": 2**62},
+                {"type": "integer", "minimum": 0, "maximum": MAX_CURSOR},
                 description="The cursor of the last event you have (0: all).",
             ),
             OpenApiParameter(
@@ -513,7 +524,7 @@ class ChangeFeedView(RegistryViewMixin, viewsets.ViewSet):
         unknown = sorted(set(request.query_params) - {"since", "limit", "lang"})
         if unknown:
             raise InvalidParameters({name: [_("Unknown parameter.")] for name in unknown})
-        since = self._number(request, "since", 0, minimum=0)
+        since = self._number(request, "since", 0, minimum=0, maximum=MAX_CURSOR)
         limit = self._number(request, "limit", 100, minimum=1, maximum=1000)
         events = list(
             access.visible_events(ChangeEvent.objects.filter(pk__gt=since), request.user).order_by(
