@@ -137,6 +137,18 @@ class BoundedNumberFilter(django_filters.NumberFilter):
         }
 
 
+class YearFilter(django_filters.NumberFilter):
+    """A year as a whole number (``established_before=1990``), not 0.5 nor 10³⁰."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 0)
+        kwargs.setdefault("max_value", 9999)
+        super().__init__(*args, **kwargs)
+        self._spectacular_annotation = {"field": {"type": "integer", "minimum": 0, "maximum": 9999}}
+
+
 class SafeDateTimeField(django_filters.fields.IsoDateTimeField):
     """An ISO 8601 date-time; one at the edge of the calendar is clamped, not a crash when
     converted to UTC (9999-12-31T23:59-01:00 is past the largest date Python can hold)."""
@@ -275,8 +287,8 @@ class OrganisationFilterSet(CuratedFilterSet):
     status = choice(Organisation.Status.choices)
     status__n = not_choice(Organisation.Status.choices, "status")
     ror_id = AnyOf(field_name="ror_id", check=ror_id)
-    established_after = django_filters.NumberFilter(field_name="established", lookup_expr="gte")
-    established_before = django_filters.NumberFilter(field_name="established", lookup_expr="lte")
+    established_after = YearFilter(field_name="established", lookup_expr="gte")
+    established_before = YearFilter(field_name="established", lookup_expr="lte")
     ordering = ordering("name_en", "established", "updated_at", "created_at")
 
     class Meta:

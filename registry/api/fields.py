@@ -25,6 +25,23 @@ NOT_BLANK_PATTERN = (
     "[^\\t\\n\\v\\f\\r \\x1c-\\x1f\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029"
     "\\u202f\\u205f\\u3000]"
 )
+# Web addresses the API takes (sources, websites): http(s), a host name with a top-level
+# domain (or an IPv4 address), an optional port and a path without spaces: a subset of what
+# Django's URLValidator accepts, so the schema and the API say the same.
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])"
+_HOST = (
+    r"(([A-Za-z0-9]([A-Za-z0-9-]{0,30}[A-Za-z0-9])?\.){1,5}[A-Za-z]{2,24}"
+    rf"|{_OCTET}(\.{_OCTET}){{3}})"
+)
+URL_BODY = rf"https?://{_HOST}(:[0-9]{{1,5}})?([/?#]{NOT_BLANK_PATTERN}*)?"
+URL_PATTERN = rf"^{URL_BODY}$"
+_URL_RE = re.compile(URL_BODY)
+
+
+def is_web_address(value: Any) -> bool:
+    return isinstance(value, str) and _URL_RE.fullmatch(value) is not None
+
+
 # Coordinates in range, with at most six decimals.
 DECIMAL_PATTERNS = {
     "latitude": r"^-?(90(\.0{1,6})?|[1-8]?[0-9](\.[0-9]{1,6})?)$",
@@ -111,7 +128,7 @@ class TrilingualField(serializers.Field):
         "properties": {
             "sources": {
                 "type": "array",
-                "items": {"type": "string", "pattern": "^https?://[^\\s]+$", "maxLength": 2000},
+                "items": {"type": "string", "pattern": URL_PATTERN, "maxLength": 2000},
             },
             "verification": {"type": "string", "enum": Verification.values, "readOnly": True},
             "as_of": {"type": "string", "format": "date", "nullable": True},
@@ -144,6 +161,13 @@ class ProvenanceField(serializers.Field):
             )
         values: dict[str, Any] = {}
         if "sources" in data:
+            sources = data["sources"]
+            if isinstance(sources, list) and not all(
+                is_web_address(url) and len(url) <= 2000 for url in sources
+            ):
+                raise serializers.ValidationError(
+                    {"sources": [_("Every source is an http(s) address such as https://…")]}
+                )
             try:
                 validate_source_urls(data["sources"])
             except Exception as error:  # Django's ValidationError → DRF's
@@ -156,7 +180,16 @@ class ProvenanceField(serializers.Field):
         return values
 
 
-class VisibleManyRelatedField(serializers.ManyRelatedField):
+class StrictManyRelatedField(serializers.ManyRelatedField):
+    """A JSON list of references; DRF would take any iterable (an object as its keys)."""
+
+    def to_internal_value(self, data: Any) -> list:
+        if not isinstance(data, list):
+            self.fail("not_a_list", input_type=type(data).__name__)
+        return super().to_internal_value(data)
+
+
+class VisibleManyRelatedField(StrictManyRelatedField):
     """A list of related records without the ones the asker may not see."""
 
     def to_representation(self, iterable: Any) -> list:
@@ -181,6 +214,11 @@ class ReferenceField(serializers.RelatedField):
 
     def to_representation(self, value: Model) -> dict[str, str] | None:
         return brief(value, self.context)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if data == "":  # DRF reads "" as null; the schema (and this API) does not
+            raise serializers.ValidationError(_("Give a public id, or null for none."))
+        return super().run_validation(data)
 
     def to_internal_value(self, data: Any) -> Model:
         value = data.get("id") if isinstance(data, dict) else data
@@ -214,6 +252,18 @@ class CodeField(serializers.RelatedField):
     def to_representation(self, value: Model) -> dict[str, str] | None:
         return brief(value, self.context)
 
+    @classmethod
+    def many_init(cls, *args: Any, **kwargs: Any) -> StrictManyRelatedField:
+        child_kwargs = {k: v for k, v in kwargs.items() if k not in MANY_RELATION_KWARGS}
+        list_kwargs = {k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS}
+        list_kwargs["child_relation"] = cls(*args, **child_kwargs)
+        return StrictManyRelatedField(**list_kwargs)
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if data == "":  # DRF reads "" as null; the schema (and this API) does not
+            raise serializers.ValidationError(_("Give a code, or null for none."))
+        return super().run_validation(data)
+
     def to_internal_value(self, data: Any) -> Model:
         value = data.get("id") if isinstance(data, dict) else data
         if not isinstance(value, str):
@@ -246,6 +296,15 @@ def decimal_pattern(model_field: models.DecimalField) -> str:
     return rf"^{'-?' if signed else ''}[0-9]{{1,{whole}}}{fraction}$"
 
 
+class StrictCharField(serializers.CharField):
+    """Text must be a JSON string: DRF would also take 0 or 1.5 and store "0"."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictDecimalField(serializers.DecimalField):
     """A decimal sent as a string of plain digits that the schema's pattern describes
     exactly: "12.5" or "-3" (where negatives make sense), never 1e3, "9.", "-" or 12.5."""
@@ -268,6 +327,7 @@ __all__ = [
     "OpenApiTypes",
     "ProvenanceField",
     "ReferenceField",
+    "StrictCharField",
     "StrictDecimalField",
     "TrilingualField",
 ]

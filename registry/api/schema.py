@@ -271,10 +271,8 @@ def open_response_components(result: dict, generator: Any, request: Any, public:
                 items = field.get("items", {}) if field.get("type") == "array" else {}
                 if items.get("type") == "string" and items.get("minLength", 0) >= 1:
                     items.setdefault("pattern", NOT_BLANK_PATTERN)  # DRF strips, then checks
-            if not name.startswith("Patched") and {"value", "currency"} <= set(
-                schema["properties"]
-            ):
-                schema["anyOf"] = VALUE_NEEDS_CURRENCY
+            if not name.startswith("Patched") and name in CROSS_FIELD_RULES:
+                schema["allOf"] = [{"anyOf": rule} for rule in CROSS_FIELD_RULES[name]]
             for key in TRILINGUAL_REQUIRED:
                 field = schema["properties"].get(key)
                 if field and field.get("type") == "object":
@@ -295,10 +293,17 @@ def open_response_components(result: dict, generator: Any, request: Any, public:
     return result
 
 
-# A flow's value is money: it needs its currency (absent, null or blank value: no need).
+# Rules across fields of a new or replaced record, as JSON Schema can state them.
+# A flow's value is money: it needs its currency (no value: no need).
 VALUE_NEEDS_CURRENCY = [
     {"properties": {"value": {"type": "string", "nullable": True, "enum": [None]}}},
     {"required": ["currency"], "properties": {"currency": {"type": "string", "minLength": 3}}},
 ]
+# A flow belongs to a project or a facility (or both).
+FLOW_HAS_A_HOME = [
+    {"required": ["project"], "properties": {"project": {"type": "string"}}},
+    {"required": ["facility"], "properties": {"facility": {"type": "string"}}},
+]
+CROSS_FIELD_RULES = {"FactorFlowRequest": [VALUE_NEEDS_CURRENCY, FLOW_HAS_A_HOME]}
 # Trilingual fields a record cannot be without (the others may be left empty).
 TRILINGUAL_REQUIRED = ("names", "titles")

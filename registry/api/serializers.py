@@ -12,19 +12,23 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from django_countries.serializer_fields import CountryField
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from registry.api.fields import (
     BRIEF_SCHEMA,
+    URL_PATTERN,
     CodeField,
     ProvenanceField,
     ReferenceField,
+    StrictCharField,
     StrictDecimalField,
     TrilingualField,
     brief,
     decimal_pattern,
+    is_web_address,
     lang_of,
 )
 from registry.models import (
@@ -54,9 +58,16 @@ COMMON_READ_ONLY = (
 )
 
 
-@extend_schema_field({"type": "string", "maxLength": 200, "pattern": r"^(https?://[^\s]+)?$"})
+@extend_schema_field({"type": "string", "maxLength": 200, "pattern": f"^({URL_PATTERN[1:-1]})?$"})
 class WebsiteField(serializers.URLField):
-    """http(s) only; documented with the pattern, so clients and fuzzers know."""
+    """http(s) only, as the pattern documents (blank: none), so clients and fuzzers know."""
+
+    def to_internal_value(self, data: Any) -> str:
+        if not isinstance(data, str) or (data and not is_web_address(data)):
+            raise serializers.ValidationError(
+                _("Give an http(s) address such as https://example.org/, or leave it blank.")
+            )
+        return super().to_internal_value(data)
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("max_length", 200)
@@ -95,6 +106,8 @@ class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
         field_class, kwargs = super().build_standard_field(field_name, model_field)
         if isinstance(model_field, models.DecimalField):
             return StrictDecimalField, {**kwargs, "pattern": decimal_pattern(model_field)}
+        if field_class is serializers.CharField:
+            return StrictCharField, kwargs
         return field_class, kwargs
 
     id = serializers.CharField(source="public_id", read_only=True)
@@ -136,11 +149,17 @@ class OrganisationSerializer(CuratedSerializer):
     )
     descriptions = TrilingualField("description", 10000, required=False)
     aliases = serializers.ListField(
-        child=serializers.CharField(max_length=300), required=False, max_length=100
+        child=StrictCharField(max_length=300), required=False, max_length=100
     )
     relationships = serializers.SerializerMethodField()
+    ror_id = serializers.SerializerMethodField()
 
     FIELD_READS: ClassVar[dict] = {"owner": ("owner",), "relationships": ("relationships",)}
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_ror_id(self, obj: Organisation) -> str | None:
+        """The ROR id, or null for an organisation ROR does not list."""
+        return obj.ror_id or None
 
     class Meta:
         model = Organisation

@@ -332,6 +332,10 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
             raise PermissionDenied(_("You may not change this record."))
         # A bad body is a 400 before any precondition is looked at: a client learns what to
         # fix first, and its If-Match is still good when it sends the fix (RFC 9110 13.2.1).
+        if request.META.get("CONTENT_LENGTH", "") in ("", "0"):
+            raise ValidationError(
+                {"non_field_errors": [_("Send a JSON object with the fields to change.")]}
+            )
         serializer = self.get_serializer(record, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         version = expected_version(request, record.version)

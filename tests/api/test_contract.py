@@ -189,8 +189,8 @@ def test_a_flow_value_without_a_currency_is_refused_and_the_schema_says_so(
     )
 
     assert "currency" in named_fields(problem_of(response, 400))
-    any_of = schema["components"]["schemas"]["FactorFlowRequest"]["anyOf"]
-    assert {"required": ["currency"]}.items() <= any_of[1].items()
+    rules = schema["components"]["schemas"]["FactorFlowRequest"]["allOf"]
+    assert ["currency"] in [branch.get("required") for rule in rules for branch in rule["anyOf"]]
 
 
 def test_request_bodies_allow_no_other_keys_and_responses_promise_none(schema):
@@ -212,3 +212,116 @@ def test_empty_query_values_are_outside_the_schema_except_the_search(schema):
     assert parameters["ordering"]["minItems"] == 1
     assert parameters["fields"]["minItems"] == 1
     assert "minLength" not in parameters["q"]
+
+
+@pytest.mark.parametrize("value", ["0.5", "1e3", "100000"])
+def test_a_year_that_is_no_whole_year_is_a_400_naming_the_filter(api, value):
+    response = api.get(f"/api/v1/organisations/?established_before={value}")
+
+    assert problem_of(response, 400)["errors"][0]["parameter"] == "established_before"
+
+
+def test_organisations_established_before_a_year_are_found(api):
+    from tests.factories import OrganisationFactory
+
+    old = OrganisationFactory(established=1911)
+    OrganisationFactory(established=2011)
+
+    response = api.get("/api/v1/organisations/?established_before=1990&fields=id")
+
+    assert [row["id"] for row in response.json()["results"]] == [old.public_id]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        pytest.param({"parent": ""}, "parent", id="empty-reference"),
+        pytest.param({"address": 0}, "address", id="number-for-text"),
+        pytest.param({"priority_areas": {}}, "priority_areas", id="object-for-a-list"),
+        pytest.param({"hosts": {"x": 1}}, "hosts", id="object-for-references"),
+        pytest.param({"website": "http://61"}, "website", id="host-without-domain"),
+        pytest.param(
+            {"provenance": {"sources": ["https://f"]}}, "provenance.sources", id="bare-host"
+        ),
+        pytest.param(
+            {"provenance": {"sources": ["http://\x11@\xff.example"]}},
+            "provenance.sources",
+            id="control-character-host",
+        ),
+    ],
+)
+def test_a_partner_sending_a_value_of_the_wrong_shape_gets_a_400_naming_it(
+    hk_partner_api, change, field
+):
+    response = hk_partner_api.post(
+        "/api/v1/facilities/", {**new_record_payload("facilities"), **change}, format="json"
+    )
+
+    assert field in named_fields(problem_of(response, 400))
+    assert not Facility.objects.exists()
+
+
+def test_a_source_with_a_chinese_path_is_a_web_address(hk_partner_api):
+    source = "https://hk01.com/政情/935507/國務院河套深港創科規劃出台"
+
+    response = hk_partner_api.post(
+        "/api/v1/facilities/",
+        {**new_record_payload("facilities"), "provenance": {"sources": [source]}},
+        format="json",
+    )
+
+    assert response.status_code == 201, response.content
+    assert Facility.objects.get().sources == [source]
+
+
+def test_every_web_address_in_the_demo_data_fits_the_documented_pattern(django_db_setup):
+    import json
+    from pathlib import Path
+
+    from registry.api.fields import is_web_address
+
+    fixtures = Path(__file__).resolve().parents[2] / "fixtures"
+    addresses = [
+        url
+        for name in ("reference.json", "demo.json")
+        for row in json.loads((fixtures / name).read_text())
+        for url in [*(row["fields"].get("sources") or []), row["fields"].get("website") or ""]
+        if url
+    ]
+
+    assert addresses
+    assert [url for url in addresses if not is_web_address(url)] == []
+
+
+def test_a_patch_without_a_body_is_a_400_and_changes_nothing(hk_partner_api, hong_kong_partner_org):
+    facility = FacilityFactory(publication=Publication.DRAFT, owner=hong_kong_partner_org)
+    url = f"/api/v1/facilities/{facility.public_id}/"
+
+    response = hk_partner_api.generic("PATCH", url, "", HTTP_IF_MATCH="*")
+
+    problem_of(response, 400)
+    assert stored(facility).version == 1
+
+
+def test_a_flow_needs_a_project_or_a_facility_and_the_schema_says_so(hk_partner_api, schema):
+    response = hk_partner_api.post(
+        "/api/v1/flows/",
+        {"factor": "funds", "direction": "northbound", "status": "planned"},
+        format="json",
+    )
+
+    problem_of(response, 400)
+    rules = schema["components"]["schemas"]["FactorFlowRequest"]["allOf"]
+    assert [{"project"}, {"facility"}] in [
+        [set(branch.get("required", ())) for branch in rule["anyOf"]] for rule in rules
+    ]
+
+
+def test_an_organisation_without_a_ror_id_shows_null(api):
+    from tests.factories import OrganisationFactory
+
+    organisation = OrganisationFactory(ror_id="")
+
+    response = api.get(f"/api/v1/organisations/{organisation.public_id}/?fields=ror_id")
+
+    assert response.json() == {"ror_id": None}
