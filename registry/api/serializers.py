@@ -76,6 +76,15 @@ class WebsiteField(serializers.URLField):
         super().__init__(**kwargs)
 
 
+class StrictCountryField(CountryField):
+    """An ISO 3166 code as a string: django-countries would also read {} as "no country"."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=str(data)[:20])
+        return super().to_internal_value(data)
+
+
 class DynamicFieldsMixin:
     """``?fields=a,b`` keeps only those fields, ``?omit=a,b`` drops them, ``?brief=1`` keeps
     id and name. The view checks the names and loads only the relations the fields need."""
@@ -142,7 +151,7 @@ class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
 
 class OrganisationSerializer(CuratedSerializer):
     names = TrilingualField("name", 300)
-    country = CountryField(required=False, allow_blank=True)
+    country = StrictCountryField(required=False, allow_blank=True)
     website = WebsiteField()
     established = serializers.IntegerField(
         min_value=1000, max_value=2100, allow_null=True, required=False

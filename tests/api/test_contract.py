@@ -325,3 +325,18 @@ def test_an_organisation_without_a_ror_id_shows_null(api):
     response = api.get(f"/api/v1/organisations/{organisation.public_id}/?fields=ror_id")
 
     assert response.json() == {"ror_id": None}
+
+
+@pytest.mark.parametrize("country", [{}, [], 86, None])
+def test_a_country_that_is_not_a_code_is_a_400_naming_it(hk_partner_api, country):
+    from registry.models import Organisation
+
+    count = Organisation.objects.count()
+    response = hk_partner_api.post(
+        "/api/v1/organisations/",
+        {**new_record_payload("organisations"), "country": country},
+        format="json",
+    )
+
+    assert "country" in named_fields(problem_of(response, 400))
+    assert Organisation.objects.count() == count
