@@ -95,7 +95,9 @@ def real_body(body: Any) -> Any:
 
 
 # Rules across fields that JSON Schema cannot state (DESIGN.md; the API answers 400 when
-# they are broken): an end date is not before its start date, and a value has a currency.
+# they are broken): an end date is not before its start date, a value has a currency, and a
+# flow has a project or a facility. A POST or PUT meets the last two through the schema; a
+# PATCH is merged with the stored record first.
 DATE_PAIRS = (("start_date", "end_date"), ("period_start", "period_end"))
 
 
@@ -109,6 +111,12 @@ def keep_cross_field_rules(body: dict, stored: dict) -> None:
                 body[start] = merged[end]
     if merged.get("value") is not None and "currency" in merged and not merged["currency"]:
         body["currency"] = "HKD"
+    # A flow belongs to a project or a facility: a PATCH may not take both away.
+    if {"project", "facility"} <= set(merged) and not merged["project"] and not merged["facility"]:
+        for key in ("project", "facility"):
+            if stored.get(key):
+                body[key] = stored[key]["id"]
+                break
 
 
 @schemathesis.hook

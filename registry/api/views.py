@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Count, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -297,6 +298,7 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
             )
             record.publication = Publication.IN_REVIEW
             record.submitted_by = request.user
+            record.submitted_at = timezone.now()
         elif actor.is_curator:
             section = (
                 request.data.get("curating_section") if isinstance(request.data, dict) else None

@@ -109,6 +109,9 @@ def test_a_partner_adds_a_record_that_waits_for_review_owned_by_its_organisation
     assert record.owner_id == hong_kong_partner_org.pk
     assert record.curating_section == Section.HONG_KONG
     assert record.created_by == hong_kong_partner
+    # It is in the review queue as submitted by the partner, with when.
+    assert record.submitted_by == hong_kong_partner
+    assert record.submitted_at is not None
     assert record.version == 1
     assert response["Location"].endswith(f"/api/v1/{resource}/{public_id}/")
     assert response["ETag"] == '"v1.en"'
