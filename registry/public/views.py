@@ -336,6 +336,10 @@ class DetailView(View):
         }
 
 
+def is_published(record: Model | None) -> bool:
+    return record is not None and record.publication == Publication.PUBLISHED
+
+
 def names_by_script(record: Model, stem: str = "name") -> dict[str, str]:
     return {
         key: getattr(record, f"{stem}_{suffix}")
@@ -387,8 +391,17 @@ class ProjectDetail(DetailView):
     template_name = "registry/public/project_detail.html"
 
     def extra(self, record: Project) -> dict[str, Any]:
-        participations = list(record.participations.all())
+        # An organisation, facility or scheme that is not published is neither named nor
+        # linked: the page shows what the public may see, as the API's brief objects do.
+        participations = [p for p in record.participations.all() if is_published(p.organisation)]
+        for participation in participations:
+            participation.public_facility = (
+                participation.facility if is_published(participation.facility) else None
+            )
         funding = list(record.funding_lines.all())
+        for line in funding:
+            line.public_funder = line.funder if is_published(line.funder) else None
+            line.public_scheme = line.scheme if is_published(line.scheme) else None
         by_currency: dict[str, Any] = {}
         for line in funding:
             by_currency.setdefault(line.currency, []).append(line)
