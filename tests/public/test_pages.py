@@ -317,3 +317,16 @@ def test_a_page_costs_the_same_queries_with_few_or_many_records(client, page):
     many = queries(client, path.format(**make_records(8)))
 
     assert (few, many) == (pinned, pinned)
+
+
+@pytest.mark.parametrize(
+    ("url", "heading"),
+    [("/en/nowhere/", "Page not found"), ("/zh-hant/facilities/fac-00000000/", "找不到頁面")],
+)
+def test_an_unknown_address_is_a_404_page_in_the_visitors_language(client, url, heading):
+    response = client.get(url)
+
+    assert response.status_code == 404
+    page = parse(response.content)
+    assert page.find("h1").text == heading
+    assert page.find("nav", class_="languages")
