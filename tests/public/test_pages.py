@@ -6,6 +6,7 @@ headers; and a query count that does not grow with the data."""
 from __future__ import annotations
 
 import datetime
+import itertools
 import json
 from decimal import Decimal
 
@@ -330,3 +331,39 @@ def test_an_unknown_address_is_a_404_page_in_the_visitors_language(client, url, 
     page = parse(response.content)
     assert page.find("h1").text == heading
     assert page.find("nav", class_="languages")
+
+
+def heading_levels(html: bytes) -> list[int]:
+    tags = ("h1", "h2", "h3", "h4", "h5", "h6")
+    return [int(e.tag[1]) for e in parse(html).iter() if e.tag in tags]
+
+
+def test_every_page_has_one_title_and_a_heading_outline_without_gaps(client, joint_project):
+    facility = FacilityFactory()
+    organisation = joint_project.participations.first().organisation
+    retracted = FacilityFactory(publication=Publication.RETRACTED, retraction_reason="Closed")
+    urls = [
+        "/en/",
+        "/en/facilities/",
+        "/en/projects/",
+        "/en/organisations/",
+        f"/en/facilities/{facility.public_id}/",
+        f"/en/projects/{joint_project.public_id}/",
+        f"/en/organisations/{organisation.public_id}/",
+        "/en/statistics/",
+        "/en/collaboration/",
+        "/en/data/",
+        f"/en/facilities/{retracted.public_id}/",
+        "/en/nowhere/",
+        "/en/facilities/?section=atlantis",
+    ]
+    problems = []
+    for url in urls:
+        levels = heading_levels(client.get(url).content)
+        if levels.count(1) != 1 or levels[0] != 1:
+            problems.append(f"{url}: headings {levels}")
+        problems += [
+            f"{url}: h{a} followed by h{b}" for a, b in itertools.pairwise(levels) if b > a + 1
+        ]
+
+    assert problems == []
