@@ -16,7 +16,7 @@ from django.utils import translation
 
 from registry.models import Facility, Organisation, Project, Publication
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 WIDTHS = (375, 1280)
 LANGUAGES = ("en", "zh-hans", "zh-hant")
