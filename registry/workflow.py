@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from registry import access
 from registry.models import ChangeRequest, CuratedRecord, Publication
@@ -41,10 +41,10 @@ class InvalidTransition(WorkflowError):
 
 
 ACTION_LABELS = {
-    "submit": _lazy("submit for review"),
-    "publish": _lazy("publish"),
-    "retract": _lazy("retract"),
-    "reopen": _lazy("reopen as draft"),
+    "submit": gettext_lazy("submit for review"),
+    "publish": gettext_lazy("publish"),
+    "retract": gettext_lazy("retract"),
+    "reopen": gettext_lazy("reopen as draft"),
 }
 
 SOURCES: dict[str, tuple[str, ...]] = {

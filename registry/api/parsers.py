@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 
@@ -38,5 +39,5 @@ class StrictJSONParser(JSONParser):
         data = super().parse(stream, media_type, parser_context)
         field = _bad_text_at(data)
         if field is not None:
-            raise ValidationError({field: ["This text is not valid Unicode."]})
+            raise ValidationError({field: [_("This text is not valid Unicode.")]})
         return data

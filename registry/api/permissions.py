@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 from rest_framework.request import Request
 
@@ -12,7 +13,7 @@ from registry.models import ApiToken
 
 
 class TokenScopes(permissions.BasePermission):
-    message = "Your token does not have the scope this request needs."
+    message = _("Your token does not have the scope this request needs.")
 
     def has_permission(self, request: Request, view: Any) -> bool:
         token = request.auth

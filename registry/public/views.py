@@ -7,7 +7,7 @@ import json
 from typing import Any, ClassVar
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Model, QuerySet
+from django.db.models import Count, F, Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -71,7 +71,11 @@ def home(request: HttpRequest) -> HttpResponse:
         "cross_border_count": access.public(Project.objects.filter(cross_border=True)).count(),
         "organisation_count": access.public(Organisation.objects.all()).count(),
         "latest_projects": list(
-            access.public(Project.objects.all()).order_by("-published_at", "-start_date")[:6]
+            # NULLS LAST as SQLite does: on PostgreSQL a record without a publication date
+            # would otherwise top the list of the latest.
+            access.public(Project.objects.all()).order_by(
+                F("published_at").desc(nulls_last=True), F("start_date").desc(nulls_last=True)
+            )[:6]
         ),
     }
     return render(request, "registry/public/home.html", context)
@@ -120,14 +124,21 @@ class ListingView(View):
         errors = dict(filterset.errors) if not filterset.is_valid() else {}
         for name in unknown:
             errors[name] = [_("Unknown parameter.")]
+        page_number = request.GET.get("page", "1")
+        if not page_number.isdigit() or int(page_number) < 1:
+            # A malformed page is a bad value like any other (as in the API); a page past the
+            # last one is a well-formed address with nothing there: 404 below.
+            errors["page"] = [
+                _("%(name)s must be a whole number of at least 1%(limit)s.")
+                % {"name": "page", "limit": ""}
+            ]
         if errors:
             return render(
                 request, "registry/public/bad_request.html", {"errors": errors}, status=400
             )
         results = filterset.qs
         paginator = Paginator(results, PAGE_SIZE)
-        page_number = request.GET.get("page", "1")
-        if not page_number.isdigit() or not 1 <= int(page_number) <= max(paginator.num_pages, 1):
+        if int(page_number) > max(paginator.num_pages, 1):
             raise Http404
         page = paginator.page(int(page_number))
         facets = []
@@ -319,9 +330,10 @@ class DetailView(View):
         context["json_ld"] = json.dumps(self.json_ld(request, record), ensure_ascii=False).replace(
             "<", "\\u003c"
         )
-        response = render(request, self.template_name, context)
-        response["Last-Modified"] = record.updated_at.strftime("%a, %d %b %Y %H:%M:%S GMT")
-        return response
+        # No Last-Modified: the page also shows related records (participants, hosts…) whose
+        # changes leave this record's updated_at alone, so a revalidation by date would answer
+        # 304 for a changed page. The ETag (ConditionalGetMiddleware) is taken from the content.
+        return render(request, self.template_name, context)
 
     def extra(self, record: Model) -> dict[str, Any]:
         return {}
@@ -332,12 +344,14 @@ class DetailView(View):
             "@type": "Thing",
             "identifier": record.public_id,
             "name": record.display_name(lang()),
-            "url": request.build_absolute_uri(),
+            # The page's own address, without whatever query string the visitor came with.
+            "url": request.build_absolute_uri(request.path),
         }
 
 
 def is_published(record: Model | None) -> bool:
-    return record is not None and record.publication == Publication.PUBLISHED
+    """Whether the public may see this related record (access.py decides; no query)."""
+    return record is not None and access.can_view(None, record)
 
 
 def names_by_script(record: Model, stem: str = "name") -> dict[str, str]:
@@ -351,15 +365,21 @@ def names_by_script(record: Model, stem: str = "name") -> dict[str, str]:
 class FacilityDetail(DetailView):
     model = Facility
     template_name = "registry/public/facility_detail.html"
+    # Not "hosts": the page reads the published hosts in one query of its own (see extra).
+    reads = ("owner", "sub_area", "parent", "fields", "priority_areas")
 
     def extra(self, record: Facility) -> dict[str, Any]:
+        flows = list(access.public(record.flows.select_related("mechanism")))
+        for flow in flows:
+            # A policy instrument that is not published is neither named nor linked.
+            flow.public_mechanism = flow.mechanism if is_published(flow.mechanism) else None
         return {
             "hosts": access.public(record.hosts.all()),
             "children": access.public(record.children.all()),
             "projects": access.public(
                 Project.objects.filter(participations__facility=record).distinct()
             ),
-            "flows": access.public(record.flows.select_related("mechanism")),
+            "flows": flows,
             "parent": record.parent
             if record.parent and record.parent.publication == Publication.PUBLISHED
             else None,
@@ -434,12 +454,16 @@ class OrganisationDetail(DetailView):
     template_name = "registry/public/organisation_detail.html"
 
     def extra(self, record: Organisation) -> dict[str, Any]:
+        relationships = list(record.relations.all())
+        for relation in relationships:
+            # A related organisation that is not published shows only the name ROR gave it.
+            relation.public_target = relation.target if is_published(relation.target) else None
         return {
             "facilities": access.public(record.hosted_facilities.all()),
             "projects": access.public(
                 Project.objects.filter(participations__organisation=record).distinct()
             ),
-            "relationships": record.relations.all(),
+            "relationships": relationships,
         }
 
     def json_ld(self, request: HttpRequest, record: Organisation) -> dict[str, Any]:

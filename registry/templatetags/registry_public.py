@@ -16,6 +16,11 @@ def translated_url(context: dict[str, Any], language: str) -> str:
     """This page in another language, with its query string kept."""
     request = context["request"]
     url = translate_url(request.path, language)
+    current = f"/{get_language()}/"
+    if url == request.path and request.path.startswith(current):
+        # translate_url leaves an address it cannot resolve (the 404 page) as it is: swap the
+        # language prefix, so that the reader still lands on the page in their language.
+        url = f"/{language}/{request.path.removeprefix(current)}"
     query = request.META.get("QUERY_STRING", "")
     return f"{url}?{query}" if query else url
 
