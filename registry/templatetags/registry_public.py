@@ -10,6 +10,8 @@ from django.utils.translation import get_language
 
 register = template.Library()
 
+SCRIPTS = ("en", "zh-hans", "zh-hant")
+
 
 @register.simple_tag(takes_context=True)
 def translated_url(context: dict[str, Any], language: str) -> str:
@@ -31,6 +33,13 @@ def shown(record: Any, stem: str = "name") -> str:
     from registry.models.base import localised
 
     return localised(record, stem, get_language())
+
+
+@register.filter
+def in_scripts(record: Any, stem: str = "name") -> list[tuple[str, str]]:
+    """The record's text in each script it has, as (language, text): none is shown missing."""
+    texts = ((lang, getattr(record, f"{stem}_{lang.replace('-', '_')}")) for lang in SCRIPTS)
+    return [(lang, text) for lang, text in texts if text]
 
 
 @register.simple_tag(takes_context=True)

@@ -760,7 +760,7 @@ def test_an_organisation_page_shows_its_fields_and_published_relations(client):
     page = parse(client.get(f"/en/organisations/{organisation.public_id}/").content)
 
     assert facts(page) == {
-        "Names": "Hong Kong University of Science and Technology · — · 香港科技大學",
+        "Names": "Hong Kong University of Science and Technology · 香港科技大學",
         "Acronym": "HKUST",
         "Aliases": "港科大 · Hong Kong UST",
         "Kind": "University",
@@ -858,7 +858,7 @@ def test_a_project_page_shows_its_fields_participants_funding_outputs_and_flows(
     page = parse(client.get(f"/en/projects/{joint_project.public_id}/").content)
 
     assert facts(page) == {
-        "Titles": "Loop robotics · — · 河套機械人",
+        "Titles": "Loop robotics · 河套機械人",
         "Acronym": "LOOPBOT",
         "Status": "Active",
         "Period": "2025-07-01 – 2027-06-30",
