@@ -96,8 +96,10 @@ def real_body(body: Any) -> Any:
 
 # Rules across fields that JSON Schema cannot state (DESIGN.md; the API answers 400 when
 # they are broken): an end date is not before its start date, a value has a currency, and a
-# flow has a project or a facility. A POST or PUT meets the last two through the schema; a
-# PATCH is merged with the stored record first.
+# flow has a project or a facility. A POST or PUT meets the last two through the schema. A
+# PATCH, and a PUT too (as in DRF, a field a PUT leaves out keeps its stored value: a PUT
+# of an end date alone is checked against the stored start date), is merged with the stored
+# record first.
 DATE_PAIRS = (("start_date", "end_date"), ("period_start", "period_end"))
 
 
@@ -143,4 +145,4 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
             if if_match and IF_MATCH_RE.match(if_match) and response.headers.get("ETag"):
                 case.headers["If-Match"] = response.headers["ETag"]
     if isinstance(case.body, dict):
-        keep_cross_field_rules(case.body, stored if case.method.upper() == "PATCH" else {})
+        keep_cross_field_rules(case.body, stored)
