@@ -133,6 +133,11 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
         case.path_parameters["public_id"] = real_reference(public_id)
     if case.body is not None:
         case.body = real_body(case.body)
+        own_id = (case.path_parameters or {}).get("public_id")
+        if isinstance(case.body, dict) and own_id and case.body.get("parent") == own_id:
+            # A facility cannot be part of itself (400): a real client names another one.
+            others = tuple(i for i in existing("facilities") if i != own_id)
+            case.body["parent"] = pick(others, own_id) if others else None
     if case.method.upper() not in ("POST", "PUT", "PATCH", "DELETE"):
         return
     stored: dict = {}
