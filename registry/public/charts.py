@@ -48,6 +48,9 @@ RIVER = "#dcebf7"
 FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", "Noto Sans", "PingFang SC", sans-serif'
 FONT_SIZE = 13
 SMALL = 11
+# A phone's drawing: 375 px less the page's margins, so that it is drawn at its own size.
+NARROW = 340.0
+NARROW_PAD = 4.0
 
 
 def text_width(text: str, size: float = FONT_SIZE) -> float:
@@ -139,29 +142,39 @@ class BarChart:
 
     @cached_property
     def svg(self) -> SafeString:
-        return mark_safe("".join(self._draw()))
+        """The drawing for a desk: category labels left of their bars."""
+        return mark_safe("".join(self._draw(narrow=False)))
+
+    @cached_property
+    def svg_narrow(self) -> SafeString:
+        """The drawing for a phone, as wide as one: each label above its bars. The page holds
+        both drawings and its CSS shows the one that fits."""
+        return mark_safe("".join(self._draw(narrow=True)))
 
     # -- drawing --------------------------------------------------------------------------
-    def _draw(self) -> Iterable[str]:
-        pad, plot_width = 12.0, 520.0
+    def _draw(self, *, narrow: bool) -> Iterable[str]:
+        pad = NARROW_PAD if narrow else 12.0
         bar, gap = (14.0, 12.0) if self.grouped else (22.0, 10.0)
-        band = bar * (len(self.series) if self.grouped else 1) + gap
+        # On a phone a category's label has a line of its own above its bars.
+        label_line = 18.0 if narrow else 0.0
+        band = label_line + bar * (len(self.series) if self.grouped else 1) + gap
         labels_width = max((text_width(c.label) for c in self.categories), default=0) + 12
-        left = pad + labels_width
+        left = pad if narrow else pad + labels_width
         if self.grouped:
             peak = max((float(v) for v in self.values.values()), default=0.0)
             end_labels = [self.format_value(v) for v in self.values.values()]
         else:
             peak = max((float(self.total(c.key)) for c in self.categories), default=0.0)
             end_labels = [self.format_value(self.total(c.key)) for c in self.categories]
+        right_room = max((text_width(t, SMALL) for t in end_labels), default=0) + 10
+        plot_width = NARROW - 2 * pad - right_room if narrow else 520.0
         ticks = nice_ticks(peak)
-        while len(ticks) > 3:
+        while len(ticks) > (2 if narrow else 3):
             widest_tick = max(text_width(self.format_value(t), SMALL) for t in ticks)
             if widest_tick * len(ticks) < plot_width * 0.75:
                 break
             ticks = nice_ticks(peak, most=len(ticks) - 2)
         scale = plot_width / ticks[-1]
-        right_room = max((text_width(t, SMALL) for t in end_labels), default=0) + 10
         width = left + plot_width + right_room + pad
 
         legend, legend_height = self._legend(pad, pad, width - 2 * pad)
@@ -170,9 +183,10 @@ class BarChart:
         axis_y = top + plot_height
         height = axis_y + 44
 
-        chart = escape(self.chart_id)
+        chart = escape(self.chart_id + ("-narrow" if narrow else ""))
         yield (
             f'<svg xmlns="http://www.w3.org/2000/svg" role="img" '
+            f'class="{"narrow" if narrow else "wide"}" '
             f'aria-labelledby="{chart}-title" aria-describedby="{chart}-desc" '
             f'viewBox="0 0 {fmt(width)} {fmt(height)}" width="{fmt(width)}" '
             f'height="{fmt(height)}" font-family="{escape(FONT_FAMILY)}" '
@@ -200,10 +214,19 @@ class BarChart:
         yield '<g class="bars">'
         for index, category in enumerate(self.categories):
             y = top + index * band + gap / 2
-            yield (
-                f'<text x="{fmt(left - 8)}" y="{fmt(y + (band - gap) / 2)}" text-anchor="end" '
-                f'dominant-baseline="central">{escape(category.label)}</text>'
-            )
+            if narrow:
+                # A white halo keeps the label readable where the grid lines cross it.
+                yield (
+                    f'<text x="{fmt(left + 2)}" y="{fmt(y + label_line / 2)}" '
+                    f'dominant-baseline="central" stroke="#ffffff" stroke-width="4" '
+                    f'paint-order="stroke">{escape(category.label)}</text>'
+                )
+                y += label_line
+            else:
+                yield (
+                    f'<text x="{fmt(left - 8)}" y="{fmt(y + (band - gap) / 2)}" '
+                    f'text-anchor="end" dominant-baseline="central">{escape(category.label)}</text>'
+                )
             if self.grouped:
                 yield from self._group(category, left, y, bar, scale)
             else:
@@ -328,6 +351,15 @@ def bank_order(
     return left, right
 
 
+def shortened(text: str, room: float, size: float = FONT_SIZE) -> str:
+    """The text cut with an ellipsis to fit ``room`` (estimated as ``text_width`` does)."""
+    if text_width(text, size) <= room:
+        return text
+    while text and text_width(text + "…", size) > room:
+        text = text[:-1]
+    return text.rstrip() + "…"
+
+
 def two_banks_svg(
     *,
     chart_id: str,
@@ -339,47 +371,74 @@ def two_banks_svg(
     shenzhen: list[Bank],
     hong_kong: list[Bank],
     crossings: list[Crossing],
+    narrow: bool = False,
 ) -> SafeString:
     """Shenzhen-side organisations on the left bank, Hong Kong-side ones on the right, one
     linked curve per crossing. The SVG is a labelled group, not an image: an image's children
-    are hidden from assistive technology, and these links must stay reachable."""
+    are hidden from assistive technology, and these links must stay reachable.
+
+    On a desk the names stand outside the banks. ``narrow`` draws it as wide as a phone: the
+    banks at the edges, a Shenzhen-side name above its dot and a Hong Kong-side one below, cut
+    with an ellipsis where too long (the full name is its tooltip and is in the table)."""
     left, right = bank_order(shenzhen, hong_kong, crossings)
-    pad, row, top = 16.0, 30.0, 64.0
-    left_labels = max((text_width(b.label) for b in left), default=0)
-    left_labels = max(left_labels, text_width(shenzhen_heading, FONT_SIZE + 1))
-    right_labels = max((text_width(b.label) for b in right), default=0)
-    right_labels = max(right_labels, text_width(hong_kong_heading, FONT_SIZE + 1))
-    gap = 380.0
-    left_x = pad + left_labels + 12
-    right_x = left_x + gap
-    width = right_x + 12 + right_labels + pad
     rows = max(len(left), len(right), 1)
-    height = top + rows * row + pad
+    if narrow:
+        pad, row, top = 8.0, 50.0, 64.0
+        left_x, right_x = pad + 6, NARROW - pad - 6
+        width, height = NARROW, top + rows * row + pad
+        room = width - 2 * pad
+    else:
+        pad, row, top = 16.0, 30.0, 64.0
+        left_labels = max((text_width(b.label) for b in left), default=0)
+        left_labels = max(left_labels, text_width(shenzhen_heading, FONT_SIZE + 1))
+        right_labels = max((text_width(b.label) for b in right), default=0)
+        right_labels = max(right_labels, text_width(hong_kong_heading, FONT_SIZE + 1))
+        left_x = pad + left_labels + 12
+        right_x = left_x + 380.0
+        width, height = right_x + 12 + right_labels + pad, top + rows * row + pad
+    gap = right_x - left_x
 
     def heights(banks: list[Bank]) -> dict[str, float]:
-        # The shorter bank is centred against the longer one.
-        offset = (rows - len(banks)) * row / 2
-        return {b.key: top + offset + index * row + row / 2 for index, b in enumerate(banks)}
+        # On a desk the shorter bank is centred against the longer one; on a phone both start
+        # at the top, so that a name above a dot and one below never meet.
+        offset = 0.0 if narrow else (rows - len(banks)) * row / 2
+        start = top + offset + (18.0 if narrow else row / 2)
+        return {b.key: start + index * row for index, b in enumerate(banks)}
 
     left_y, right_y = heights(left), heights(right)
     widths = stroke_widths(c.weight for c in crossings)
-    chart = escape(chart_id)
+    chart = escape(chart_id + ("-narrow" if narrow else ""))
+    heading = f'font-weight="bold" font-size="{FONT_SIZE + 1}"'
+    if narrow:
+        # The bank names above their banks, the river's under them.
+        headings = (
+            f'<text x="{fmt(pad)}" y="{fmt(top - 34)}" {heading}>{escape(shenzhen_heading)}'
+            f'</text><text x="{fmt(width - pad)}" y="{fmt(top - 34)}" text-anchor="end" '
+            f"{heading}>{escape(hong_kong_heading)}</text>"
+            f'<text x="{fmt(left_x + gap / 2)}" y="{fmt(top - 14)}" text-anchor="middle" '
+            f'font-size="{SMALL}" fill="{MUTED}">{escape(river_label)}</text>'
+        )
+    else:
+        headings = (
+            f'<text x="{fmt(left_x + gap / 2)}" y="{fmt(top - 16)}" text-anchor="middle" '
+            f'font-size="{SMALL}" fill="{MUTED}">{escape(river_label)}</text>'
+            f'<text x="{fmt(left_x)}" y="{fmt(top - 16)}" text-anchor="end" {heading}>'
+            f"{escape(shenzhen_heading)}</text>"
+            f'<text x="{fmt(right_x)}" y="{fmt(top - 16)}" {heading}>'
+            f"{escape(hong_kong_heading)}</text>"
+        )
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="group" '
+        f'class="{"narrow" if narrow else "wide"}" '
         f'aria-labelledby="{chart}-title" aria-describedby="{chart}-desc" '
         f'viewBox="0 0 {fmt(width)} {fmt(height)}" width="{fmt(width)}" height="{fmt(height)}" '
         f'font-family="{escape(FONT_FAMILY)}" font-size="{FONT_SIZE}" fill="{TEXT}">'
         f'<title id="{chart}-title">{escape(title)}</title>'
         f'<desc id="{chart}-desc">{escape(description)}</desc>',
-        # The river between the banks, with its name along the top.
+        # The river between the banks.
         f'<rect x="{fmt(left_x + gap * 0.38)}" y="{fmt(top - 30)}" width="{fmt(gap * 0.24)}" '
-        f'height="{fmt(height - top + 30 - pad / 2)}" fill="{RIVER}"/>'
-        f'<text x="{fmt(left_x + gap / 2)}" y="{fmt(top - 16)}" text-anchor="middle" '
-        f'font-size="{SMALL}" fill="{MUTED}">{escape(river_label)}</text>',
-        f'<text x="{fmt(left_x)}" y="{fmt(top - 16)}" text-anchor="end" font-weight="bold" '
-        f'font-size="{FONT_SIZE + 1}">{escape(shenzhen_heading)}</text>'
-        f'<text x="{fmt(right_x)}" y="{fmt(top - 16)}" font-weight="bold" '
-        f'font-size="{FONT_SIZE + 1}">{escape(hong_kong_heading)}</text>',
+        f'height="{fmt(height - top + 30 - pad / 2)}" fill="{RIVER}"/>',
+        headings,
         '<g class="crossings" fill="none">',
     ]
     # Thin curves last, so that a thick one never hides a thin one.
@@ -395,17 +454,31 @@ def two_banks_svg(
             f'stroke-linecap="round" data-weight="{crossing.weight}"/></a>'
         )
     parts.append("</g>")
-    for banks, positions, x, anchor, dx in (
-        (left, left_y, left_x, "end", -12),
-        (right, right_y, right_x, "start", 12),
+    for banks, positions, x, anchor in (
+        (left, left_y, left_x, "start"),
+        (right, right_y, right_x, "end"),
     ):
         parts.append('<g class="bank">')
         for bank in banks:
             y = positions[bank.key]
+            parts.append(f'<circle cx="{fmt(x)}" cy="{fmt(y)}" r="5" fill="{PALETTE[1]}"/>')
+            if not narrow:
+                outside = "end" if anchor == "start" else "start"
+                parts.append(
+                    f'<text x="{fmt(x - 12 if anchor == "start" else x + 12)}" y="{fmt(y)}" '
+                    f'text-anchor="{outside}" dominant-baseline="central">'
+                    f"{escape(bank.label)}</text>"
+                )
+                continue
+            label = shortened(bank.label, room)
+            tooltip = f"<title>{escape(bank.label)}</title>" if label != bank.label else ""
+            # Above the dot on the Shenzhen bank, below it on the Hong Kong one; a white halo
+            # keeps a name readable where a curve passes behind it.
             parts.append(
-                f'<circle cx="{fmt(x)}" cy="{fmt(y)}" r="5" fill="{PALETTE[1]}"/>'
-                f'<text x="{fmt(x + dx)}" y="{fmt(y)}" text-anchor="{anchor}" '
-                f'dominant-baseline="central">{escape(bank.label)}</text>'
+                f'<text x="{fmt(pad if anchor == "start" else width - pad)}" '
+                f'y="{fmt(y - 14 if anchor == "start" else y + 14)}" text-anchor="{anchor}" '
+                f'dominant-baseline="central" stroke="#ffffff" stroke-width="4" '
+                f'paint-order="stroke">{tooltip}{escape(label)}</text>'
             )
         parts.append("</g>")
     parts.append("</svg>")

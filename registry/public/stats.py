@@ -4,6 +4,7 @@ drawing, so the pages need no JavaScript and read well with a screen reader."""
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -336,7 +337,8 @@ def two_banks(pairs: list[Pair]) -> str:
     hong_kong = {
         p.hong_kong.public_id: charts.Bank(p.hong_kong.public_id, p.hong_kong.name) for p in pairs
     }
-    return charts.two_banks_svg(
+    drawing = functools.partial(
+        charts.two_banks_svg,
         chart_id="two-banks",
         title=_("Shenzhen-side and Hong Kong-side organisations that share projects"),
         description=_(
@@ -355,6 +357,8 @@ def two_banks(pairs: list[Pair]) -> str:
             for p in pairs
         ],
     )
+    # One for a desk, one for a phone: the page's CSS shows the one that fits.
+    return drawing() + drawing(narrow=True)
 
 
 @PUBLIC_CACHE

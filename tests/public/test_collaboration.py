@@ -22,6 +22,7 @@ from registry.models import (
     ResearchField,
     Section,
 )
+from registry.public import charts
 from tests.factories import (
     FacilityFactory,
     OrganisationFactory,
@@ -281,3 +282,38 @@ def test_the_demo_data_draws_its_cross_border_pairs(client, db) -> None:
         for link in row.find_all("td")[-1].find_all("a"):
             public_id = link.attrs["href"].rstrip("/").rsplit("/", 1)[-1]
             assert Project.objects.get(public_id=public_id).publication == Publication.PUBLISHED
+
+
+def test_a_phone_gets_the_two_banks_drawn_to_its_width_with_the_same_curves(client, banks) -> None:
+    """Drawn again 340 wide for a phone: the same linked curves, names shortened with an
+    ellipsis where too long, with the whole name as the tooltip."""
+    page = parse(client.get(URL).content)
+
+    wide, narrow = page.find("figure", id="two-banks-figure").find_all("svg")
+    assert (wide.attrs["class"], narrow.attrs["class"]) == ("wide", "narrow")
+    assert float(narrow.attrs["width"]) == charts.NARROW
+
+    def linked(svg: Element) -> dict[str, tuple[str, str]]:
+        return {
+            a.attrs["aria-label"]: (a.attrs["href"], a.find("path").attrs["stroke-width"])
+            for a in svg.find_all("a")
+        }
+
+    assert linked(narrow) == linked(wide)
+
+    def names(svg: Element) -> set[str]:
+        texts = [t for g in svg.find_all("g", class_="bank") for t in g.find_all("text")]
+        # A shortened name carries the whole one as its tooltip.
+        return {(t.find_all("title") or [t])[0].text for t in texts}
+
+    assert names(narrow) == names(wide)
+
+
+def test_a_long_name_is_cut_with_an_ellipsis_to_fit_the_phone() -> None:
+    name = "Hong Kong University of Science and Technology Shenzhen Research Institute"
+
+    short = charts.shortened(name, 200)
+
+    assert short.endswith("…") and name.startswith(short[:-1])
+    assert charts.text_width(short) <= 200
+    assert charts.shortened("Shenzhen University", 200) == "Shenzhen University"

@@ -290,3 +290,32 @@ def test_ticks_are_round_and_reach_the_largest_value() -> None:
     assert charts.nice_ticks(8) == [0, 2, 4, 6, 8]
     assert charts.nice_ticks(14_800_000) == [0, 5_000_000, 10_000_000, 15_000_000]
     assert charts.nice_ticks(0) == [0, 1]
+
+
+def test_a_phone_gets_each_chart_drawn_to_its_width_with_the_same_bars(client, db) -> None:
+    """Each chart is drawn twice: for a desk, labels beside the bars; for a phone, 340 wide
+    (a 375 px screen less its margins), each label above its bars. Both draw the same
+    rectangles and totals, and each is titled by its own ids."""
+    make_registry()
+
+    shown = figures(parse(client.get(URL).content))
+
+    for chart_id, figure in shown.items():
+        wide, narrow = figure.find_all("svg")
+        assert (wide.attrs["class"], narrow.attrs["class"]) == ("wide", "narrow")
+        assert float(narrow.attrs["width"]) == charts.NARROW < float(wide.attrs["width"])
+        assert narrow.attrs["viewbox"].split()[2] == narrow.attrs["width"]
+        assert narrow.find("title", id=narrow.attrs["aria-labelledby"]).text == (
+            wide.find("title", id=wide.attrs["aria-labelledby"]).text
+        )
+        assert narrow.attrs["aria-labelledby"] != wide.attrs["aria-labelledby"]
+
+        def drawn(svg: Element) -> list[tuple[str, str]]:
+            bars = svg.find("g", class_="bars")
+            return [(r.attrs["fill"], r.find("title").text) for r in bars.find_all("rect")]
+
+        assert drawn(narrow) == drawn(wide), chart_id
+        # Every label, bar and total lies inside the phone's drawing.
+        for rect in narrow.find("g", class_="bars").find_all("rect"):
+            right = float(rect.attrs["x"]) + float(rect.attrs["width"])
+            assert right <= charts.NARROW, chart_id
