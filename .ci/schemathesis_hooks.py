@@ -65,6 +65,20 @@ def sub_areas() -> tuple[str, ...]:
     return tuple(sorted({row["sub_area"]["id"] for row in rows if row.get("sub_area")}))
 
 
+def parent_chain(public_id: str) -> list[str]:
+    """The facility and the facilities above it, as the caller sees them now (fresh reads:
+    other test cases move facilities around)."""
+    chain: list[str] = []
+    current = public_id
+    while isinstance(current, str) and current not in chain and len(chain) < 50:
+        chain.append(current)
+        response = _get(f"/api/v1/facilities/{current}/?fields=parent")
+        if response.status_code != 200:
+            break
+        current = (response.json().get("parent") or {}).get("id")
+    return chain
+
+
 def pick(choices: tuple[str, ...], generated: str) -> str:
     """A stable choice among existing values, spread by the generated value."""
     return choices[zlib.crc32(generated.encode()) % len(choices)] if choices else generated
@@ -134,9 +148,11 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
     if case.body is not None:
         case.body = real_body(case.body)
         own_id = (case.path_parameters or {}).get("public_id")
-        if isinstance(case.body, dict) and own_id and case.body.get("parent") == own_id:
-            # A facility cannot be part of itself (400): a real client names another one.
-            others = tuple(i for i in existing("facilities") if i != own_id)
+        parent = case.body.get("parent") if isinstance(case.body, dict) else None
+        # A facility cannot be part of itself, nor of one of its own parts (400): a real
+        # client names a facility outside its own subtree.
+        if own_id and parent and own_id in parent_chain(parent):
+            others = tuple(i for i in existing("facilities") if own_id not in parent_chain(i))
             case.body["parent"] = pick(others, own_id) if others else None
     if case.method.upper() not in ("POST", "PUT", "PATCH", "DELETE"):
         return

@@ -123,6 +123,45 @@ def test_a_facility_stays_on_earth():
     refused_by_database(facility.save, "registry_facility_coordinates_on_earth")
 
 
+def test_a_facility_cannot_be_part_of_itself():
+    facility = FacilityFactory()
+    facility.parent = facility
+    with pytest.raises(ValidationError) as caught:
+        facility.full_clean()
+    assert caught.value.messages == ["A facility cannot be part of itself."]
+    refused_by_database(facility.save, "registry_facility_not_own_parent")
+
+
+def test_a_facility_cannot_be_part_of_one_of_its_own_parts():
+    """A cluster holds a lab that holds a unit: putting the cluster inside the unit would make
+    each of them part of itself."""
+    cluster = FacilityFactory(name_en="Cluster")
+    lab = FacilityFactory(name_en="Lab", parent=cluster)
+    unit = FacilityFactory(name_en="Unit", parent=lab)
+
+    for inner in (lab, unit):
+        cluster.parent = inner
+        with pytest.raises(ValidationError) as caught:
+            cluster.full_clean()
+        assert caught.value.message_dict["parent"] == [
+            "A facility cannot be part of one of its own parts."
+        ]
+    # Moving a part sideways or up stays allowed, and a new facility may join any chain.
+    unit.parent = cluster
+    unit.full_clean()
+    FacilityFactory.build(parent=unit).clean()
+
+
+def test_a_cycle_stored_before_the_check_does_not_hang_the_check():
+    first, second = FacilityFactory(), FacilityFactory()
+    Facility.objects.filter(pk=first.pk).update(parent=second)
+    Facility.objects.filter(pk=second.pk).update(parent=first)
+    third = FacilityFactory(parent=first)
+
+    third.full_clean()
+    assert third.ancestor_ids() == [first.pk, second.pk]
+
+
 def test_a_record_needs_a_name_in_at_least_one_script():
     organisation = OrganisationFactory.build(name_en="", name_zh_hans="", name_zh_hant="")
     refused_by_database(organisation.save, "registry_organisation_name_in_some_script")

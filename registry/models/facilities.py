@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import ClassVar
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -124,6 +125,31 @@ class Facility(NamedRecord):
                 violation_error_message=_("A facility cannot be part of itself."),
             ),
         ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.pk and self.parent_id not in (None, self.pk) and self.pk in self.ancestor_ids():
+            raise ValidationError(
+                {"parent": _("A facility cannot be part of one of its own parts.")},
+                code="cycle",
+            )
+
+    def ancestor_ids(self, limit: int = 100) -> list[int]:
+        """The chain of facilities above this one, from its parent upwards, as stored, with the
+        unsaved parent in place of the stored one. The chain stops where it meets this facility
+        again (a cycle, which ``clean`` refuses) or after ``limit`` steps."""
+        chain: list[int] = []
+        current = self.parent_id
+        while current and current not in chain and len(chain) < limit:
+            chain.append(current)
+            if current == self.pk:
+                break
+            current = (
+                Facility._base_manager.filter(pk=current)
+                .values_list("parent_id", flat=True)
+                .first()
+            )
+        return chain
 
     def search_terms(self) -> Iterable[str]:
         yield from super().search_terms()

@@ -344,6 +344,32 @@ def test_a_value_the_database_would_refuse_is_a_400_not_a_500(
     assert model._base_manager.count() == count
 
 
+def test_a_partner_cannot_put_a_facility_inside_one_of_its_own_parts(
+    hk_partner_api, hong_kong_partner_org
+):
+    cluster = FacilityFactory(publication=Publication.DRAFT, owner=hong_kong_partner_org)
+    lab = FacilityFactory(
+        publication=Publication.DRAFT, owner=hong_kong_partner_org, parent=cluster
+    )
+    url = f"/api/v1/facilities/{cluster.public_id}/"
+
+    into_itself = hk_partner_api.patch(
+        url,
+        {"parent": cluster.public_id},
+        format="json",
+        HTTP_IF_MATCH=etag_of(hk_partner_api, url),
+    )
+    into_its_part = hk_partner_api.patch(
+        url, {"parent": lab.public_id}, format="json", HTTP_IF_MATCH=etag_of(hk_partner_api, url)
+    )
+
+    assert named_fields(problem_of(into_itself, 400)) == {"parent"}
+    assert named_fields(problem_of(into_its_part, 400)) == {"parent"}
+    assert "its own parts" in str(problem_of(into_its_part, 400))
+    assert stored(cluster).parent is None
+    assert stored(cluster).version == cluster.version
+
+
 def test_text_that_is_not_unicode_is_a_400_naming_the_field(hk_partner_api, hong_kong_partner_org):
     """JSON may escape a lone surrogate (\\ud800); no text field can store it."""
     hk_partner_api.raise_request_exception = False
