@@ -160,6 +160,8 @@ LANGUAGES = [
     ("zh-hant", _("Traditional Chinese")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Chinese amounts grouped by thousands with commas, as the zone's publications write them.
+FORMAT_MODULE_PATH = ["hetao.formats"]
 TIME_ZONE = "Asia/Hong_Kong"
 USE_I18N = True
 USE_TZ = True

@@ -895,6 +895,19 @@ def test_a_project_page_shows_its_fields_participants_funding_outputs_and_flows(
     assert "Secret" not in page.find("main").text
 
 
+@pytest.mark.parametrize("lang", ["zh-hans", "zh-hant"])
+def test_chinese_pages_write_amounts_in_thousands_with_commas(client, joint_project, lang):
+    """As the zone's own Chinese publications do (Django's Chinese default is 4000000)."""
+    page = parse(client.get(f"/{lang}/projects/{joint_project.public_id}/").content)
+
+    amounts = [
+        row[-1]
+        for table in section(page, "funding").find_all("table")
+        for row in table_cells(table)[1]
+    ]
+    assert amounts == ["CNY 2,000,000", "HKD 4,000,000"]
+
+
 def test_a_detail_page_shows_where_its_facts_come_from(client):
     facility = FacilityFactory(
         sources=["https://www.example.org/a", "https://www.example.org/b"],
