@@ -97,7 +97,7 @@ class Item:
 @dataclass
 class TableRow:
     label: str
-    cells: list[str]
+    cells: list[tuple[str, str]]  # (series label, value): a phone shows each cell's label
     total: str
 
 
@@ -134,7 +134,10 @@ class BarChart:
         return [
             TableRow(
                 category.label,
-                [self.format_value(self.value(category.key, s.key)) for s in self.series],
+                [
+                    (s.label, self.format_value(self.value(category.key, s.key)))
+                    for s in self.series
+                ],
                 self.format_value(self.total(category.key)),
             )
             for category in self.categories

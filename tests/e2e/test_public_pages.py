@@ -2,7 +2,8 @@
 
 - axe-core (bundled with axe-playwright-python: nothing is fetched) finds no serious or critical
   violation on any page type, in any of the three languages, at 375 and at 1280 px;
-- nothing scrolls sideways at 375 or at 1280 px;
+- nothing scrolls sideways at 375 or at 1280 px: neither the page nor a box inside it (a
+  table or a chart a reader would have to pan on a phone);
 - with JavaScript off, a listing is filtered through its facet links and search form, and paged;
 - a reader of 繁體 on a phone and on a desk finds a Hong Kong Park record named in Traditional
   characters by typing 简体, opens its project, switches to 简体, follows a participant and
@@ -85,6 +86,19 @@ def horizontal_overflow(page: Any) -> int:
     return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
 
 
+def boxes_scrolling_sideways(page: Any) -> list[str]:
+    """The boxes inside the page whose content is wider than the box (a table or a chart in a
+    scroll box), each as its tag, id or class, and by how many pixels."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll("main *")]
+            .filter(e => e.scrollWidth > e.clientWidth + 1
+                && ["auto", "scroll"].includes(getComputedStyle(e).overflowX))
+            .map(e => `${e.tagName.toLowerCase()}${e.id ? "#" + e.id : ""}`
+                + `${e.className && typeof e.className === "string" ? "." + e.className : ""}`
+                + ` by ${e.scrollWidth - e.clientWidth}px`)"""
+    )
+
+
 def serious_violations(page: Any) -> list[str]:
     """axe-core's serious and critical violations on the page, one readable line each."""
     results = Axe().run(page)
@@ -115,11 +129,14 @@ def test_the_checks_catch_a_page_that_breaks_them(page: Any) -> None:
     page.set_content(
         "<!DOCTYPE html><html><head><title>t</title></head><body><main>"
         '<input type="text"><img src="chart.png">'
-        '<div style="width: 1000px">wide</div></main></body></html>'
+        '<div style="width: 1000px">wide</div>'
+        '<div style="overflow-x: auto"><table><tr><td style="min-width: 900px">x</td></tr>'
+        "</table></div></main></body></html>"
     )
     found = {violation.split(" ", 1)[0] for violation in serious_violations(page)}
     assert {"label", "image-alt", "html-has-lang"} <= found, found
     assert horizontal_overflow(page) > 0
+    assert [box.split(" by ")[0] for box in boxes_scrolling_sideways(page)] == ["div"]
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
@@ -139,6 +156,10 @@ def test_every_public_page_passes_axe_and_fits_a_phone_and_a_desk(
             )
             if (overflow := horizontal_overflow(page)) > 0:
                 problems.append(f"{name} at {width}px scrolls sideways by {overflow}px")
+            problems.extend(
+                f"{name} at {width}px: {box} scrolls sideways"
+                for box in boxes_scrolling_sideways(page)
+            )
             problems.extend(
                 f"{name} at {width}px: {violation}" for violation in serious_violations(page)
             )
@@ -225,6 +246,7 @@ def test_a_reader_of_traditional_chinese_finds_opens_follows_and_switches_langua
     def shot(step: str) -> None:
         page.screenshot(path=screenshot_dir / f"public-{width}-{step}.png", full_page=True)
         assert horizontal_overflow(page) <= 0, f"{step} scrolls sideways at {width}px"
+        assert boxes_scrolling_sideways(page) == [], f"{step} at {width}px"
 
     page.set_viewport_size({"width": width, "height": 900})
     page.goto(f"{live_server.url}/zh-hant/facilities/")

@@ -185,6 +185,12 @@ def test_the_pairs_table_lists_every_pair_with_links(client, banks) -> None:
     assert rows[0].find("th").find("a").attrs["href"] == reverse(
         "public:organisation-detail", args=[banks.alpha.public_id]
     )
+    # A phone reads the table row by row (table.stack): each cell names its column.
+    assert "stack" in table.attrs["class"].split()
+    columns = [th.text for th in table.find("thead").find_all("th")]
+    for row in rows:
+        cells = [cell for cell in row.children if isinstance(cell, Element)]
+        assert [cell.attrs.get("data-label") for cell in cells] == columns
 
 
 @pytest.mark.parametrize("query", ["field=2.2", "field=2", "priority_area=quantum"])

@@ -193,6 +193,21 @@ def test_the_bars_draw_the_numbers_of_the_table(client, db) -> None:
     assert len(funding.find("g", class_="bars").find_all("rect")) == len(rows) * (len(header) - 2)
 
 
+@pytest.mark.parametrize("lang", ["en", "zh-hant"])
+def test_on_a_phone_each_number_is_read_with_its_column_name(client, db, lang) -> None:
+    """A phone shows a chart's table row by row (CSS, table.stack): every number carries the
+    name of its column, in the page's language, for the CSS to show before it."""
+    make_registry()
+
+    for chart_id, figure in figures(parse(client.get(f"/{lang}/statistics/").content)).items():
+        table = figure.find("table")
+        assert "stack" in table.attrs["class"].split(), chart_id
+        header, _rows = table_cells(table)
+        for row in table.find("tbody").find_all("tr"):
+            labels = [cell.attrs.get("data-label") for cell in row.find_all("td")]
+            assert labels == header[1:], chart_id
+
+
 def test_each_chart_is_a_titled_image_with_a_captioned_table(client, db) -> None:
     make_registry()
 
