@@ -369,16 +369,26 @@ class ProjectSerializer(CuratedSerializer):
         )
         read_only_fields = (*COMMON_READ_ONLY, "cross_border")
 
+    def nested(self, serializer_class: type[serializers.Serializer], rows: list) -> list[dict]:
+        """``rows`` through one ``serializer_class`` made once for this serializer, not once
+        per project: a list page of 100 projects would otherwise build (and deep-copy the
+        fields of) 200 nested serializers."""
+        made = self.__dict__.setdefault("_nested_serializers", {})
+        if serializer_class not in made:
+            made[serializer_class] = serializer_class(context=self.context)
+        child = made[serializer_class]
+        return [child.to_representation(row) for row in rows]
+
     @extend_schema_field(ParticipationSerializer(many=True))
     def get_participations(self, obj: Project) -> list[dict]:
         """Participants whose organisation the asker may see (no query: prefetched)."""
         rows = [p for p in obj.participations.all() if brief(p.organisation, self.context)]
-        return ParticipationSerializer(rows, many=True, context=self.context).data
+        return self.nested(ParticipationSerializer, rows)
 
     @extend_schema_field(FundingLineSerializer(many=True))
     def get_funding_lines(self, obj: Project) -> list[dict]:
         rows = [line for line in obj.funding_lines.all() if brief(line.funder, self.context)]
-        return FundingLineSerializer(rows, many=True, context=self.context).data
+        return self.nested(FundingLineSerializer, rows)
 
     @extend_schema_field({"type": "array", "items": BRIEF_SCHEMA})
     def get_outputs(self, obj: Project) -> list[dict]:
