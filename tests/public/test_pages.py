@@ -877,6 +877,12 @@ def test_a_project_page_shows_its_fields_participants_funding_outputs_and_flows(
     funding = section(page, "funding")
     assert [h.text for h in funding.find_all("h3")] == ["CNY", "HKD"]
     cny, hkd = (table_cells(table)[1] for table in funding.find_all("table"))
+    # A phone reads each funding line as a block, every value after its column's name.
+    for table in funding.find_all("table"):
+        assert "stack" in table.attrs["class"].split()
+        columns = table_cells(table)[0]
+        for row in table.find("tbody").find_all("tr"):
+            assert [td.attrs.get("data-label") for td in row.find_all("td")] == columns
     assert cny == [["—", "—", "Shenzhen side", "CNY 2,000,000"]]
     assert hkd == [
         [
