@@ -154,8 +154,10 @@ def test_a_facility_cannot_be_part_of_one_of_its_own_parts():
 
 def test_a_cycle_stored_before_the_check_does_not_hang_the_check():
     first, second = FacilityFactory(), FacilityFactory()
-    Facility.objects.filter(pk=first.pk).update(parent=second)
-    Facility.objects.filter(pk=second.pk).update(parent=first)
+    # save() does not validate: this is how a loop could have been stored before the check.
+    first.parent, second.parent = second, first
+    first.save()
+    second.save()
     third = FacilityFactory(parent=first)
 
     third.full_clean()

@@ -1,9 +1,5 @@
-"""Number formats for Chinese pages, over Django's own (which it falls back to for the rest).
+"""Number formats for 繁體 pages: the same as for 简体 (see hetao/formats/zh_Hans/formats.py)."""
 
-Django's Chinese locales group digits by four with no separator, so 4000000 is shown as
-``4000000``. Amounts in the zone's own publications (HKD and CNY funding, in Chinese as in
-English) are written in groups of three with commas: ``4,000,000``.
-"""
+from hetao.formats.zh_Hans.formats import NUMBER_GROUPING, THOUSAND_SEPARATOR
 
-THOUSAND_SEPARATOR = ","
-NUMBER_GROUPING = 3
+__all__ = ["NUMBER_GROUPING", "THOUSAND_SEPARATOR"]
