@@ -16,6 +16,7 @@ Only a superuser hard-deletes.
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,15 +80,70 @@ def actor_for(user: Any) -> Actor:
 
 
 # -- curated records --------------------------------------------------------------------------
-def visible(queryset: QuerySet, user: Any) -> QuerySet:
-    """The records of ``queryset`` that ``user`` may see (adds a WHERE clause, no query)."""
+def condition(user: Any, through: str = "") -> Q | None:
+    """The condition under which ``user`` sees a curated record, or (with ``through``, a lookup
+    path such as ``"organisation"``) the record at the end of that path; None: sees them all."""
     actor = actor_for(user)
     if actor.is_curator:
-        return queryset
-    published = Q(publication=Publication.PUBLISHED)
+        return None
+    prefix = f"{through}__" if through else ""
+    published = Q(**{f"{prefix}publication": Publication.PUBLISHED})
     if actor.role is Role.PARTNER:
-        return queryset.filter(published | Q(owner_id=actor.organisation_id))
-    return queryset.filter(published)
+        return published | Q(**{f"{prefix}owner_id": actor.organisation_id})
+    return published
+
+
+def visible(queryset: QuerySet, user: Any, through: str = "") -> QuerySet:
+    """The records of ``queryset`` that ``user`` may see (adds a WHERE clause, no query); with
+    ``through``, the rows whose related record at that path ``user`` may see."""
+    rule = condition(user, through)
+    return queryset if rule is None else queryset.filter(rule)
+
+
+def readable(queryset: QuerySet, user: Any, relations: Iterable[str] | None = None) -> QuerySet:
+    """The read path every face shares: the records of ``queryset`` that ``user`` may see,
+    with the ``relations`` named (the model's ``RELATED_READS``; all when None) loaded, and
+    every related list holding only what ``user`` may see: the restriction is in the prefetch
+    queries themselves (as NetBox's RestrictedPrefetch), so nothing is filtered afterwards and
+    a page costs the same queries whatever its size. A single related record (an owner, a
+    parent) is loaded with a JOIN; show it through ``shown``."""
+
+    def restrict(related: QuerySet, through: str = "") -> QuerySet:
+        return visible(related, user, through)
+
+    return visible(queryset.with_relations(relations, restrict=restrict), user)
+
+
+def shown(user: Any, record: CuratedRecord | None) -> CuratedRecord | None:
+    """A related record as ``user`` may see it: itself, or None when hidden (no query)."""
+    return record if record is not None and can_view(user, record) else None
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """What a reader gets for a public id: the record, a tombstone, or nothing (``found``
+    says which). A tombstone is a retracted record the reader may not see: 410 with its
+    reason and, when the public may see it, its successor."""
+
+    record: CuratedRecord | None = None
+    tombstone: CuratedRecord | None = None
+    successor: CuratedRecord | None = None
+
+
+def lookup(
+    queryset: QuerySet, public_id: str, user: Any, relations: Iterable[str] | None = None
+) -> Lookup:
+    """The record of ``queryset`` with ``public_id`` as ``user`` may see it, read as
+    ``readable`` reads it. Queries: 1 (plus the prefetches) for a record; 2 for a tombstone
+    or nothing."""
+    record = readable(queryset, user, relations).by_public_id(public_id).first()
+    if record is not None:
+        return Lookup(record=record)
+    model = queryset.model
+    retracted = gone(model.objects.select_related("successor")).by_public_id(public_id).first()
+    if retracted is None:
+        return Lookup()
+    return Lookup(tombstone=retracted, successor=shown(None, retracted.successor))
 
 
 def editable(queryset: QuerySet, user: Any) -> QuerySet:

@@ -45,9 +45,9 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.utils.encoders import JSONEncoder
 
-from registry import access
+from registry import access, resources
 from registry.api import serializers as api
-from registry.api.fields import SCRIPTS, ProvenanceField, TrilingualField
+from registry.api.fields import ProvenanceField, TrilingualField
 from registry.models import (
     CURATED_MODELS,
     Facility,
@@ -66,6 +66,7 @@ from registry.models import (
     ResearchField,
     SubArea,
 )
+from registry.scripts import SCRIPTS, from_keys
 
 SCHEMA_VERSION = "1"
 # The registry's choice of licence for its open data. CC BY 4.0 allows any reuse, commercial
@@ -121,7 +122,7 @@ class DumpOrganisationSerializer(api.OrganisationSerializer):
         shown = []
         for row, relation in zip(rows, obj.relations.all(), strict=True):
             target = relation.target
-            if target is not None and target.publication != Publication.PUBLISHED:
+            if target is not None and access.shown(None, target) is None:
                 if not relation.target_ror_id:
                     continue
                 row = {**row, "id": None, "name": relation.target_label}
@@ -138,7 +139,7 @@ class Resource:
 
     def queryset(self) -> models.QuerySet:
         if self.curated:
-            return access.public(self.model.objects.with_relations()).order_by("pk")
+            return access.readable(self.model.objects.all(), None).order_by("pk")
         if self.model is ResearchField:
             return ResearchField.objects.select_related("parent").order_by("code")
         return self.model.objects.order_by("code")
@@ -560,55 +561,6 @@ class LoadReport:
         return f"Loaded {counts}; skipped {len(self.skipped)}."
 
 
-TRILINGUAL = {
-    "names": "name",
-    "titles": "title",
-    "descriptions": "description",
-    "summaries": "summary",
-}
-SCALARS: dict[type[models.Model], tuple[str, ...]] = {
-    Organisation: (
-        "acronym",
-        "aliases",
-        "kind",
-        "jurisdiction",
-        "country",
-        "city",
-        "website",
-        "established",
-        "status",
-        "ror_id",
-        "external_ids",
-    ),
-    Facility: (
-        "kind",
-        "section",
-        "status",
-        "opened_on",
-        "floor_area_m2",
-        "address",
-        "latitude",
-        "longitude",
-        "website",
-    ),
-    Project: ("acronym", "status", "start_date", "end_date"),
-    Output: ("kind", "identifier", "date", "key_achievement"),
-    FactorFlow: (
-        "factor",
-        "direction",
-        "status",
-        "quantity",
-        "unit",
-        "value",
-        "currency",
-        "period_start",
-        "period_end",
-    ),
-    PolicyInstrument: ("document_number", "issued_on", "effective_on", "status", "factors"),
-    FundingScheme: ("acronym", "max_duration_months", "website"),
-}
-
-
 def _set_fields(obj: models.Model, row: dict[str, Any], names: Iterable[str]) -> None:
     for name in names:
         if name in row:
@@ -620,10 +572,10 @@ def _set_fields(obj: models.Model, row: dict[str, Any], names: Iterable[str]) ->
 
 
 def _set_texts(obj: models.Model, row: dict[str, Any]) -> None:
-    for key, stem in TRILINGUAL.items():
-        for script, suffix in SCRIPTS:
-            if key in row and hasattr(obj, f"{stem}_{suffix}"):
-                setattr(obj, f"{stem}_{suffix}", (row[key] or {}).get(script) or "")
+    for key, stem in resources.TEXTS.items():
+        if key in row and hasattr(obj, f"{stem}_en"):
+            for name, text in from_keys(row[key], stem).items():
+                setattr(obj, name, text)
 
 
 class _Loader:
@@ -666,7 +618,7 @@ class _Loader:
     def curated(self, model: type[models.Model], row: dict[str, Any]) -> Any:
         obj = model(public_id=row["id"])
         _set_texts(obj, row)
-        _set_fields(obj, row, SCALARS[model])
+        _set_fields(obj, row, resources.scalars(model))
         obj.publication = row.get("publication") or Publication.PUBLISHED
         obj.curating_section = row["curating_section"]
         provenance = row.get("provenance") or {}
@@ -724,11 +676,11 @@ class _Loader:
             )
             self.by_code.setdefault(ResearchField, {})[obj.code] = obj
         for item in self.rows("priority-areas"):
-            defaults = {**_names(item), "sources": item.get("sources") or []}
-            for script, suffix in SCRIPTS:
-                defaults[f"description_{suffix}"] = (item.get("descriptions") or {}).get(
-                    script
-                ) or ""
+            defaults = {
+                **_names(item),
+                **from_keys(item.get("descriptions"), "description"),
+                "sources": item.get("sources") or [],
+            }
             obj, _ = PriorityArea.objects.update_or_create(code=item["id"], defaults=defaults)
             self.by_code.setdefault(PriorityArea, {})[obj.code] = obj
         for model, name in ((SubArea, "sub-areas"), (ResearchField, "fields")):
@@ -869,8 +821,7 @@ class _Loader:
 
 
 def _names(row: dict[str, Any]) -> dict[str, str]:
-    names = row.get("names") or {}
-    return {f"name_{suffix}": names.get(script) or "" for script, suffix in SCRIPTS}
+    return from_keys(row.get("names"), "name")
 
 
 def _set_date(value: Any) -> Any:

@@ -7,8 +7,9 @@ Conventions (DESIGN.md, REST API):
   (``field=2.2``; a major field such as ``field=2`` also matches all of its fields);
 - ``q`` is the cross-script search, ``updated_since`` works on every resource, ``ordering`` is
   whitelisted (``-`` for descending);
-- a bad value is a ValidationError naming the parameter. Unknown parameters are refused by the
-  faces (each knows its own extra ones, such as ``page``), see ``unknown_parameters``.
+- a bad value is a ValidationError naming the parameter; ``parameter_errors`` reports those,
+  unknown parameters (each face knows its own extra ones, such as ``page``) and, where a face
+  refuses them, blank values, in one dict that each face renders its own way.
 Relations that could repeat a row (many-to-many, reverse) are matched through a subquery on the
 primary key, so no filter needs DISTINCT.
 """
@@ -23,6 +24,7 @@ import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
 from registry import identifiers
@@ -445,6 +447,20 @@ class FundingSchemeFilterSet(CuratedFilterSet):
         fields: ClassVar[list[str]] = []
 
 
+FILTERSETS: dict[type, type[CuratedFilterSet]] = {
+    filterset._meta.model: filterset
+    for filterset in (
+        OrganisationFilterSet,
+        FacilityFilterSet,
+        ProjectFilterSet,
+        OutputFilterSet,
+        FactorFlowFilterSet,
+        PolicyInstrumentFilterSet,
+        FundingSchemeFilterSet,
+    )
+}
+
+
 class ResearchFieldFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="filter_q", max_length=200)
     parent = AnyOf(field_name="parent__code", check=code)
@@ -481,9 +497,36 @@ class PriorityAreaFilterSet(django_filters.FilterSet):
     filter_q = ResearchFieldFilterSet.filter_q
 
 
-def unknown_parameters(
-    filterset_class: type[django_filters.FilterSet], given: Iterable[str], extra: Iterable[str] = ()
-) -> list[str]:
-    """The query parameters that are neither filters nor the face's own (page, fields…)."""
-    known = set(filterset_class.base_filters) | set(extra)
-    return sorted(set(given) - known)
+def accepted(filterset_class: type[django_filters.FilterSet], *extra: str) -> tuple[str, ...]:
+    """The parameters a face accepts: the FilterSet's filters and the face's own (page…)."""
+    return (*filterset_class.base_filters, *extra)
+
+
+UNKNOWN = _("Unknown parameter.")
+BLANK = _("Give a value, or leave the parameter out.")
+
+
+def parameter_errors(
+    query: QueryDict,
+    accepted: Iterable[str],
+    *,
+    filterset: django_filters.FilterSet | None = None,
+    blank_allowed: bool = True,
+) -> dict[str, list[str]]:
+    """The problems with a query string, by parameter, one kind at a time: blank values
+    (unless allowed; ``q`` may always be blank), else parameters not ``accepted`` (a misspelt
+    filter makes the rest of the query suspect), else the values ``filterset`` (bound to the
+    query) finds malformed. Empty when the query is good. No query to the database."""
+    known = set(accepted)
+    if not blank_allowed:
+        blank = [
+            name for name, values in query.lists() if name != "q" and name in known and "" in values
+        ]
+        if blank:
+            return {name: [BLANK] for name in blank}
+    unknown = sorted(set(query) - known)
+    if unknown:
+        return {name: [UNKNOWN] for name in unknown}
+    if filterset is not None and not filterset.is_valid():
+        return {name: list(messages) for name, messages in filterset.errors.items()}
+    return {}

@@ -4,6 +4,10 @@
       ▲                  │                                           │
       └──────reopen──────┴───────────────────reopen──────────────────┘
 
+Writes come here from every face: ``create`` (a new record for whoever adds it: owner, section,
+initial state, submitter), ``update`` (a direct change), ``propose`` (a change request for a
+curator to decide) and the transitions below. The faces translate the errors.
+
 Four-eyes: whoever submitted a record for review cannot publish it (``REGISTRY_FOUR_EYES``).
 Retracting keeps the record and its history, with a reason and an optional successor.
 Every transition checks ``registry.access`` first, locks the row, re-reads its state inside the
@@ -13,17 +17,23 @@ history row with the transition as its change reason) and returns the saved reco
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any, TypeVar
 
 from django.conf import settings
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from registry import access
-from registry.models import ChangeRequest, CuratedRecord, Publication
+from registry.models import ChangeRequest, CuratedRecord, Organisation, Publication, Section
+from registry.models.base import check_record, mint_unique_public_id
+from registry.models.organisations import section_for
 
 R = TypeVar("R", bound=CuratedRecord)
 
@@ -40,6 +50,122 @@ class InvalidTransition(WorkflowError):
     """The record is not in a state this transition starts from."""
 
 
+class SectionNeeded(WorkflowError):
+    """A curator of more than one section adds a record without saying which curates it."""
+
+
+# -- adding and changing records ---------------------------------------------------------------
+def split_related(model: type[models.Model], values: dict[str, Any]) -> tuple[dict, dict]:
+    """``values`` as (field values, many-to-many values by field name)."""
+    many = {field.name for field in model._meta.many_to_many}
+    fields = {name: value for name, value in values.items() if name not in many}
+    return fields, {name: value for name, value in values.items() if name in many}
+
+
+def admit(record: CuratedRecord, *, user: Any, curating_section: Any = None) -> None:
+    """Make a new, unsaved record ``user``'s. A partner's belongs to its organisation, is
+    curated by the section of that organisation's jurisdiction and waits in review, submitted
+    by the partner; a curator's is curated by ``curating_section`` (or by the one section they
+    curate) and starts as a draft. Raises SectionNeeded, or NotPermitted when ``user`` may not
+    add it (``access.can_create``). Queries: 1 for a partner (its organisation), else none."""
+    actor = access.actor_for(user)
+    if actor.role is access.Role.PARTNER:
+        owner = Organisation.objects.get(pk=actor.organisation_id)
+        record.owner_id = owner.pk
+        record.curating_section = section_for(owner.jurisdiction)
+        record.publication = Publication.IN_REVIEW
+        record.submitted_by = user
+        record.submitted_at = timezone.now()
+    elif actor.is_curator:
+        sections = sorted(actor.sections)
+        record.curating_section = curating_section or (sections[0] if len(sections) == 1 else "")
+        if record.curating_section not in Section.values:
+            raise SectionNeeded(_("Say which section curates it."))
+    if not access.can_create(
+        user, curating_section=record.curating_section, owner_id=record.owner_id
+    ):
+        raise NotPermitted(_("You may not add records here."))
+
+
+def admit_from_ror(organisation: Organisation, *, at: datetime.datetime) -> None:
+    """Make a new, unsaved organisation copied from ROR (by an import that a zone editor or
+    the operator runs): curated by the section of its jurisdiction, and published on arrival,
+    since ROR has already vetted it. No query."""
+    organisation.curating_section = section_for(organisation.jurisdiction)
+    organisation.publication = Publication.PUBLISHED
+    organisation.published_at = at
+
+
+def create(model: type[R], *, user: Any, values: dict[str, Any], curating_section: Any = None) -> R:
+    """A new ``model`` record from ``values`` (field values, many-to-many ones included),
+    ``admit``-ted for ``user``, validated (ValidationError keyed by model field) and saved with
+    its history row and change event. Returns the saved record."""
+    fields, related = split_related(model, values)
+    record = model(**fields)
+    admit(record, user=user, curating_section=curating_section)
+    record.public_id = mint_unique_public_id(model)
+    check_record(record)
+    with transaction.atomic():
+        record.save(user=user)
+        for name, items in related.items():
+            getattr(record, name).set(items)
+    return record
+
+
+def update(
+    record: R, *, user: Any, values: dict[str, Any], expected_version: int | None = None
+) -> R:
+    """Change ``record`` directly (``access.can_edit_directly``), validated (ValidationError
+    keyed by model field) and saved as one version; StaleRecordError when it is no longer at
+    ``expected_version``. Returns the saved record."""
+    if not access.can_edit_directly(user, record):
+        raise NotPermitted(_("You may not change this record."))
+    fields, related = split_related(type(record), values)
+    for name, value in fields.items():
+        setattr(record, name, value)
+    check_record(record)
+    with transaction.atomic():
+        record.save(user=user, expected_version=expected_version)
+        for name, items in related.items():
+            getattr(record, name).set(items)
+    return record
+
+
+def _storable(value: Any) -> Any:
+    """A proposed value as JSON: dates and decimals as text."""
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+def propose(
+    record: CuratedRecord, *, user: Any, values: dict[str, Any], base_version: int
+) -> ChangeRequest:
+    """A change ``user`` may ask for but not make (a partner's change to its published
+    record): stored as an open change request against ``base_version`` for a curator of the
+    record's section to approve or reject. Queries: 1 (the content type is cached), 1 insert."""
+    if not access.can_edit(user, record):
+        raise NotPermitted(_("You may not change this record."))
+    many = {field.name for field in record._meta.many_to_many}
+    proposed = {}
+    for name, value in values.items():
+        if name in many:
+            proposed[name] = [item.pk for item in value]
+        elif isinstance(value, models.Model):
+            proposed[f"{name}_id"] = value.pk
+        else:
+            proposed[name] = _storable(value)
+    return ChangeRequest.objects.create(
+        target_type=ContentType.objects.get_for_model(record),
+        target_id=record.pk,
+        base_version=base_version,
+        proposed=proposed,
+        created_by=user,
+    )
+
+
 ACTION_LABELS = {
     "submit": gettext_lazy("submit for review"),
     "publish": gettext_lazy("publish"),
@@ -53,6 +179,11 @@ SOURCES: dict[str, tuple[str, ...]] = {
     "retract": (Publication.PUBLISHED,),
     "reopen": (Publication.IN_REVIEW, Publication.RETRACTED),
 }
+
+
+def in_review(queryset: QuerySet) -> QuerySet:
+    """The records of ``queryset`` waiting for a curator's decision (no query)."""
+    return queryset.filter(publication=Publication.IN_REVIEW)
 
 
 def allowed_transitions(record: CuratedRecord, user: Any) -> list[str]:
@@ -92,12 +223,12 @@ def _check_permission(name: str, record: CuratedRecord, user: Any) -> None:
         )
 
 
+# A record that is not retracted carries no tombstone (its history keeps earlier ones).
+NO_TOMBSTONE = {"retracted_at": None, "retraction_reason": "", "successor": None}
+
+
 def _transition(
-    name: str,
-    record: R,
-    user: Any,
-    change: dict[str, Any],
-    check: Callable[[], None] | None = None,
+    name: str, record: R, user: Any, check: Callable[[], None] | None = None, **change: Any
 ) -> R:
     """Run one transition; ``check`` runs inside the transaction, after the row lock."""
     _check_permission(name, record, user)
@@ -125,11 +256,9 @@ def submit(record: R, *, user: Any) -> R:
         "submit",
         record,
         user,
-        {
-            "publication": Publication.IN_REVIEW,
-            "submitted_by": user,
-            "submitted_at": timezone.now(),
-        },
+        publication=Publication.IN_REVIEW,
+        submitted_by=user,
+        submitted_at=timezone.now(),
     )
 
 
@@ -139,13 +268,9 @@ def publish(record: R, *, user: Any) -> R:
         "publish",
         record,
         user,
-        {
-            "publication": Publication.PUBLISHED,
-            "published_at": timezone.now(),
-            "retracted_at": None,
-            "retraction_reason": "",
-            "successor": None,
-        },
+        publication=Publication.PUBLISHED,
+        published_at=timezone.now(),
+        **NO_TOMBSTONE,
     )
 
 
@@ -172,13 +297,11 @@ def retract(record: R, *, user: Any, reason: str, successor: R | None = None) ->
         "retract",
         record,
         user,
-        {
-            "publication": Publication.RETRACTED,
-            "retracted_at": timezone.now(),
-            "retraction_reason": reason,
-            "successor": successor,
-        },
         check,
+        publication=Publication.RETRACTED,
+        retracted_at=timezone.now(),
+        retraction_reason=reason,
+        successor=successor,
     )
 
 
@@ -188,15 +311,10 @@ def reopen(record: R, *, user: Any) -> R:
         "reopen",
         record,
         user,
-        {
-            "publication": Publication.DRAFT,
-            "submitted_by": None,
-            "submitted_at": None,
-            # The tombstone belongs to the retraction; history keeps it.
-            "retracted_at": None,
-            "retraction_reason": "",
-            "successor": None,
-        },
+        publication=Publication.DRAFT,
+        submitted_by=None,
+        submitted_at=None,
+        **NO_TOMBSTONE,
     )
 
 

@@ -24,6 +24,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from registry import access, workflow
 from registry.models import CuratedRecord
 from registry.models.base import StaleRecordError
+from registry.scripts import field_names
 
 AUDIT_FIELDS = (
     "public_id",
@@ -144,9 +145,9 @@ class RetractForm(forms.Form):
     )
 
 
-def scripts_row(stem: str) -> tuple[str, str, str]:
+def scripts_row(stem: str) -> tuple[str, ...]:
     """The three scripts of one text side by side on a single admin row."""
-    return (f"{stem}_en", f"{stem}_zh_hans", f"{stem}_zh_hant")
+    return field_names(stem)
 
 
 class CuratedRecordAdmin(SimpleHistoryAdmin):

@@ -40,6 +40,9 @@ from registry.models import (
     SubArea,
     ZoneSection,
 )
+from registry.scripts import field_names
+
+NAMES = field_names("name")
 
 
 class ParentScopedInline(admin.TabularInline):
@@ -456,7 +459,7 @@ class FundingSchemeAdmin(CuratedRecordAdmin):
 class ReferenceDataAdmin(SimpleHistoryAdmin):
     """Taxonomies belong to the zone editors; curators read them and pick from them."""
 
-    search_fields = ("code", "name_en", "name_zh_hans", "name_zh_hant")
+    search_fields = ("code", *NAMES)
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -471,22 +474,22 @@ class ReferenceDataAdmin(SimpleHistoryAdmin):
 
 @admin.register(ZoneSection)
 class ZoneSectionAdmin(ReferenceDataAdmin):
-    list_display = ("code", "name_en", "name_zh_hans", "name_zh_hant", "area_km2")
+    list_display = ("code", *NAMES, "area_km2")
 
 
 @admin.register(SubArea)
 class SubAreaAdmin(ReferenceDataAdmin):
-    list_display = ("code", "name_en", "name_zh_hans", "name_zh_hant", "section", "area_km2")
+    list_display = ("code", *NAMES, "section", "area_km2")
     list_filter = ("section",)
 
 
 @admin.register(ResearchField)
 class ResearchFieldAdmin(ReferenceDataAdmin):
-    list_display = ("code", "name_en", "name_zh_hans", "name_zh_hant", "parent")
+    list_display = ("code", *NAMES, "parent")
     list_select_related = ("parent",)
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
 
 
 @admin.register(PriorityArea)
 class PriorityAreaAdmin(ReferenceDataAdmin):
-    list_display = ("code", "name_en", "name_zh_hans", "name_zh_hant")
+    list_display = ("code", *NAMES)

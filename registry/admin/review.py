@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import access, workflow
-from registry.models import CURATED_MODELS, ChangeEvent, ChangeRequest, Publication
+from registry.models import CURATED_MODELS, ChangeEvent, ChangeRequest
 
 
 class DecisionForm(forms.Form):
@@ -126,7 +126,7 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
         sections = []
         for model in CURATED_MODELS:
             in_review = list(
-                model.objects.filter(publication=Publication.IN_REVIEW)
+                workflow.in_review(model.objects.all())
                 .select_related("submitted_by")
                 .order_by("submitted_at")[:200]
             )

@@ -18,6 +18,7 @@ from rest_framework.relations import MANY_RELATION_KWARGS
 from registry import access, identifiers
 from registry.models import CuratedRecord, Verification
 from registry.models.base import validate_source_urls
+from registry.scripts import SCRIPTS, by_key
 
 # What str.strip() removes, so that the schema and the API agree on "blank" (JSON Schema's
 # \s differs from Python's: it lacks \x1c-\x1f and \x85, and has \ufeff).
@@ -48,8 +49,6 @@ DECIMAL_PATTERNS = {
     "longitude": r"^-?(180(\.0{1,6})?|(1[0-7][0-9]|[1-9]?[0-9])(\.[0-9]{1,6})?)$",
 }
 
-SCRIPTS = (("en", "en"), ("zh-Hans", "zh_hans"), ("zh-Hant", "zh_hant"))
-
 TRILINGUAL_SCHEMA = {
     "type": "object",
     "properties": {key: {"type": "string", "maxLength": 400} for key, _ in SCRIPTS},
@@ -69,12 +68,11 @@ def lang_of(context: dict[str, Any]) -> str | None:
 
 def brief(obj: Model | None, context: dict[str, Any]) -> dict[str, str] | None:
     """``{"id", "name"}`` for a related record (public id) or reference item (code); None for
-    a record the asker may not see, so a published record never leaks an unpublished one's
-    name. No query: visibility is read from the loaded record."""
+    a record the asker may not see (``access.shown``), so a published record never leaks an
+    unpublished one's name. No query: visibility is read from the loaded record."""
+    if isinstance(obj, CuratedRecord):
+        obj = access.shown(getattr(context.get("request"), "user", None), obj)
     if obj is None:
-        return None
-    request = context.get("request")
-    if isinstance(obj, CuratedRecord) and not access.can_view(getattr(request, "user", None), obj):
         return None
     identifier = getattr(obj, "public_id", None) or getattr(obj, "code", str(obj.pk))
     return {"id": identifier, "name": obj.display_name(lang_of(context))}
@@ -91,7 +89,7 @@ class TrilingualField(serializers.Field):
         super().__init__(**kwargs)
 
     def to_representation(self, instance: Model) -> dict[str, str]:
-        return {key: getattr(instance, f"{self.stem}_{suffix}") for key, suffix in SCRIPTS}
+        return by_key(instance, self.stem)
 
     def to_internal_value(self, data: Any) -> dict[str, str]:
         if not isinstance(data, dict):
@@ -189,16 +187,9 @@ class StrictManyRelatedField(serializers.ManyRelatedField):
         return super().to_internal_value(data)
 
 
-class VisibleManyRelatedField(StrictManyRelatedField):
-    """A list of related records without the ones the asker may not see."""
-
-    def to_representation(self, iterable: Any) -> list:
-        return [item for item in super().to_representation(iterable) if item is not None]
-
-
-class ReferenceField(serializers.RelatedField):
-    """A related curated record: shown brief, written as its public id (or ``{"id": …}``).
-    Only records the writer may see can be referred to; anything else is "not found"."""
+class ListedRelatedField(serializers.RelatedField):
+    """A related item shown brief; ``many=True`` makes a strict JSON list of them (whose
+    curated records are those the asker may see: access.readable restricts the prefetch)."""
 
     def __init__(self, model: type[Model], **kwargs: Any) -> None:
         self.model = model
@@ -206,14 +197,22 @@ class ReferenceField(serializers.RelatedField):
         super().__init__(**kwargs)
 
     @classmethod
-    def many_init(cls, *args: Any, **kwargs: Any) -> VisibleManyRelatedField:
+    def many_init(cls, *args: Any, **kwargs: Any) -> StrictManyRelatedField:
         child_kwargs = {k: v for k, v in kwargs.items() if k not in MANY_RELATION_KWARGS}
         list_kwargs = {k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS}
         list_kwargs["child_relation"] = cls(*args, **child_kwargs)
-        return VisibleManyRelatedField(**list_kwargs)
+        return StrictManyRelatedField(**list_kwargs)
 
     def to_representation(self, value: Model) -> dict[str, str] | None:
         return brief(value, self.context)
+
+    def get_choices(self, cutoff: int | None = None) -> dict:
+        return {}  # never list every record (the browsable API would)
+
+
+class ReferenceField(ListedRelatedField):
+    """A related curated record: shown brief, written as its public id (or ``{"id": …}``).
+    Only records the writer may see can be referred to; anything else is "not found"."""
 
     def run_validation(self, data: Any = serializers.empty) -> Any:
         if data == "":  # DRF reads "" as null; the schema (and this API) does not
@@ -237,27 +236,9 @@ class ReferenceField(serializers.RelatedField):
             )
         return found
 
-    def get_choices(self, cutoff: int | None = None) -> dict:
-        return {}  # never list every record (the browsable API would)
 
-
-class CodeField(serializers.RelatedField):
+class CodeField(ListedRelatedField):
     """A reference item (field, priority area, sub-area) by code."""
-
-    def __init__(self, model: type[Model], **kwargs: Any) -> None:
-        self.model = model
-        kwargs.setdefault("queryset", model.objects.all())
-        super().__init__(**kwargs)
-
-    def to_representation(self, value: Model) -> dict[str, str] | None:
-        return brief(value, self.context)
-
-    @classmethod
-    def many_init(cls, *args: Any, **kwargs: Any) -> StrictManyRelatedField:
-        child_kwargs = {k: v for k, v in kwargs.items() if k not in MANY_RELATION_KWARGS}
-        list_kwargs = {k: v for k, v in kwargs.items() if k in MANY_RELATION_KWARGS}
-        list_kwargs["child_relation"] = cls(*args, **child_kwargs)
-        return StrictManyRelatedField(**list_kwargs)
 
     def run_validation(self, data: Any = serializers.empty) -> Any:
         if data == "":  # DRF reads "" as null; the schema (and this API) does not
@@ -276,9 +257,6 @@ class CodeField(serializers.RelatedField):
                 % {"kind": self.model._meta.verbose_name, "code": value[:40]}
             )
         return found
-
-    def get_choices(self, cutoff: int | None = None) -> dict:
-        return {}
 
 
 def decimal_pattern(model_field: models.DecimalField) -> str:

@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
 from registry.api.fields import BRIEF_SCHEMA, NOT_BLANK_PATTERN
+from registry.scripts import KEYS
 
 PROBLEM_SCHEMA = {
     "type": "object",
@@ -220,7 +221,7 @@ class TrilingualFieldExtension(OpenApiSerializerFieldExtension):
         text = {"type": "string", "maxLength": self.target.max_length}
         return {
             "type": "object",
-            "properties": {"en": text, "zh-Hans": text, "zh-Hant": text},
+            "properties": dict.fromkeys(KEYS, text),
             "additionalProperties": False,
         }
 
@@ -243,7 +244,7 @@ def _at_least_one_script(text: dict) -> list[dict]:
     name or a title)."""
     return [
         {"required": [script], "properties": {script: {**text, "pattern": NOT_BLANK_PATTERN}}}
-        for script in ("en", "zh-Hans", "zh-Hant")
+        for script in KEYS
     ]
 
 

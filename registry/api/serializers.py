@@ -9,7 +9,7 @@ audit fields) are read-only here, so they are never stored whatever is sent.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -44,18 +44,11 @@ from registry.models import (
     ResearchField,
     SubArea,
 )
+from registry.resources import SHARED_HEAD, SHARED_TAIL, api_fields
 
-COMMON_READ_ONLY = (
-    "id",
-    "url",
-    "name",
-    "publication",
-    "curating_section",
-    "owner",
-    "version",
-    "created_at",
-    "updated_at",
-)
+# Every field curated records share is the registry's to set, but the provenance: partners
+# give the sources and the date.
+COMMON_READ_ONLY = tuple(name for name in (*SHARED_HEAD, *SHARED_TAIL) if name != "provenance")
 
 
 @extend_schema_field({"type": "string", "maxLength": 200, "pattern": f"^({URL_PATTERN[1:-1]})?$"})
@@ -98,7 +91,17 @@ class DynamicFieldsMixin:
                     self.fields.pop(name)
 
 
+# A curated resource: its fields are registry/resources.py's, in that order; those every record
+# shares are read-only but the provenance (``read_only_fields`` adds a resource's own). No
+# docstring: the schema would show it as every resource's description.
 class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
+    class Meta:
+        model: type[Any]
+        read_only_fields = COMMON_READ_ONLY
+
+    def get_field_names(self, declared_fields: dict, info: Any) -> list[str]:
+        return list(api_fields(self.Meta.model))
+
     def to_internal_value(self, data: Any) -> Any:
         """A key that is no field at all is a mistake worth telling (read-only fields sent
         back from a GET are quietly ignored, as DESIGN.md says)."""
@@ -125,13 +128,10 @@ class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
     provenance = ProvenanceField(required=False)
     owner = serializers.SerializerMethodField()
 
-    # Relations each API field needs loaded (names of the model's RELATED_READS).
-    FIELD_READS: ClassVar[dict[str, tuple[str, ...]]] = {"owner": ("owner",)}
-
     @extend_schema_field({"type": "string", "format": "uri"})
     def get_url(self, obj: Any) -> str:
         request = self.context.get("request")
-        path = f"/api/v1/{self.Meta.resource}/{obj.public_id}/"
+        path = f"/api/v1/{self.Meta.model.RESOURCE}/{obj.public_id}/"
         return request.build_absolute_uri(path) if request else path
 
     def get_name(self, obj: Any) -> str:
@@ -143,10 +143,9 @@ class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
 
     @classmethod
     def reads_for(cls, field_names: set[str]) -> set[str]:
-        reads: set[str] = set()
-        for name in field_names:
-            reads.update(cls.FIELD_READS.get(name, ()))
-        return reads
+        """The relations the fields show: an API field that shows a relation has the name of
+        one of the model's ``RELATED_READS``."""
+        return set(field_names) & set(cls.Meta.model.RELATED_READS)
 
 
 class OrganisationSerializer(CuratedSerializer):
@@ -163,42 +162,13 @@ class OrganisationSerializer(CuratedSerializer):
     relationships = serializers.SerializerMethodField()
     ror_id = serializers.SerializerMethodField()
 
-    FIELD_READS: ClassVar[dict] = {"owner": ("owner",), "relationships": ("relationships",)}
-
     @extend_schema_field({"type": "string", "nullable": True})
     def get_ror_id(self, obj: Organisation) -> str | None:
         """The ROR id, or null for an organisation ROR does not list."""
         return obj.ror_id or None
 
-    class Meta:
+    class Meta(CuratedSerializer.Meta):
         model = Organisation
-        resource = "organisations"
-        fields = (
-            "id",
-            "url",
-            "name",
-            "names",
-            "acronym",
-            "aliases",
-            "kind",
-            "jurisdiction",
-            "country",
-            "city",
-            "website",
-            "established",
-            "status",
-            "ror_id",
-            "external_ids",
-            "relationships",
-            "descriptions",
-            "publication",
-            "curating_section",
-            "owner",
-            "provenance",
-            "version",
-            "created_at",
-            "updated_at",
-        )
         read_only_fields = (*COMMON_READ_ONLY, "ror_id", "external_ids")
 
     @extend_schema_field(
@@ -243,47 +213,8 @@ class FacilitySerializer(CuratedSerializer):
     fields = CodeField(ResearchField, many=True, required=False)
     priority_areas = CodeField(PriorityArea, many=True, required=False)
 
-    FIELD_READS: ClassVar[dict] = {
-        "owner": ("owner",),
-        "sub_area": ("sub_area",),
-        "parent": ("parent",),
-        "hosts": ("hosts",),
-        "fields": ("fields",),
-        "priority_areas": ("priority_areas",),
-    }
-
-    class Meta:
+    class Meta(CuratedSerializer.Meta):
         model = Facility
-        resource = "facilities"
-        fields = (
-            "id",
-            "url",
-            "name",
-            "names",
-            "kind",
-            "section",
-            "sub_area",
-            "parent",
-            "hosts",
-            "fields",
-            "priority_areas",
-            "status",
-            "opened_on",
-            "floor_area_m2",
-            "address",
-            "latitude",
-            "longitude",
-            "website",
-            "descriptions",
-            "publication",
-            "curating_section",
-            "owner",
-            "provenance",
-            "version",
-            "created_at",
-            "updated_at",
-        )
-        read_only_fields = COMMON_READ_ONLY
 
 
 class ParticipationSerializer(serializers.Serializer):
@@ -329,44 +260,8 @@ class ProjectSerializer(CuratedSerializer):
     outputs = serializers.SerializerMethodField()
     flows = serializers.SerializerMethodField()
 
-    FIELD_READS: ClassVar[dict] = {
-        "owner": ("owner",),
-        "fields": ("fields",),
-        "priority_areas": ("priority_areas",),
-        "participations": ("participations",),
-        "funding_lines": ("funding_lines",),
-        "outputs": ("outputs",),
-        "flows": ("flows",),
-    }
-
-    class Meta:
+    class Meta(CuratedSerializer.Meta):
         model = Project
-        resource = "projects"
-        fields = (
-            "id",
-            "url",
-            "name",
-            "titles",
-            "acronym",
-            "summaries",
-            "fields",
-            "priority_areas",
-            "status",
-            "start_date",
-            "end_date",
-            "cross_border",
-            "participations",
-            "funding_lines",
-            "outputs",
-            "flows",
-            "publication",
-            "curating_section",
-            "owner",
-            "provenance",
-            "version",
-            "created_at",
-            "updated_at",
-        )
         read_only_fields = (*COMMON_READ_ONLY, "cross_border")
 
     def nested(self, serializer_class: type[serializers.Serializer], rows: list) -> list[dict]:
@@ -379,24 +274,24 @@ class ProjectSerializer(CuratedSerializer):
         child = made[serializer_class]
         return [child.to_representation(row) for row in rows]
 
+    # The lists below hold what the asker may see: access.readable restricts their prefetches.
     @extend_schema_field(ParticipationSerializer(many=True))
     def get_participations(self, obj: Project) -> list[dict]:
         """Participants whose organisation the asker may see (no query: prefetched)."""
-        rows = [p for p in obj.participations.all() if brief(p.organisation, self.context)]
-        return self.nested(ParticipationSerializer, rows)
+        return self.nested(ParticipationSerializer, obj.participations.all())
 
     @extend_schema_field(FundingLineSerializer(many=True))
     def get_funding_lines(self, obj: Project) -> list[dict]:
-        rows = [line for line in obj.funding_lines.all() if brief(line.funder, self.context)]
-        return self.nested(FundingLineSerializer, rows)
+        """Funding lines whose funder the asker may see (no query: prefetched)."""
+        return self.nested(FundingLineSerializer, obj.funding_lines.all())
 
     @extend_schema_field({"type": "array", "items": BRIEF_SCHEMA})
     def get_outputs(self, obj: Project) -> list[dict]:
-        return [b for o in obj.outputs.all() if (b := brief(o, self.context))]
+        return [brief(output, self.context) for output in obj.outputs.all()]
 
     @extend_schema_field({"type": "array", "items": BRIEF_SCHEMA})
     def get_flows(self, obj: Project) -> list[dict]:
-        return [b for f in obj.flows.all() if (b := brief(f, self.context))]
+        return [brief(flow, self.context) for flow in obj.flows.all()]
 
     def validate(self, attrs: dict) -> dict:
         start = attrs.get("start_date", getattr(self.instance, "start_date", None))
@@ -413,31 +308,8 @@ class OutputSerializer(CuratedSerializer):
     descriptions = TrilingualField("description", 10000, required=False)
     project = ReferenceField(Project)
 
-    FIELD_READS: ClassVar[dict] = {"owner": ("owner",), "project": ("project",)}
-
-    class Meta:
+    class Meta(CuratedSerializer.Meta):
         model = Output
-        resource = "outputs"
-        fields = (
-            "id",
-            "url",
-            "name",
-            "titles",
-            "kind",
-            "project",
-            "identifier",
-            "date",
-            "key_achievement",
-            "descriptions",
-            "publication",
-            "curating_section",
-            "owner",
-            "provenance",
-            "version",
-            "created_at",
-            "updated_at",
-        )
-        read_only_fields = COMMON_READ_ONLY
 
 
 class FactorFlowSerializer(CuratedSerializer):
@@ -446,42 +318,8 @@ class FactorFlowSerializer(CuratedSerializer):
     facility = ReferenceField(Facility, required=False, allow_null=True)
     mechanism = ReferenceField(PolicyInstrument, required=False, allow_null=True)
 
-    FIELD_READS: ClassVar[dict] = {
-        "owner": ("owner",),
-        "project": ("project",),
-        "facility": ("facility",),
-        "mechanism": ("mechanism",),
-    }
-
-    class Meta:
+    class Meta(CuratedSerializer.Meta):
         model = FactorFlow
-        resource = "flows"
-        fields = (
-            "id",
-            "url",
-            "name",
-            "factor",
-            "direction",
-            "project",
-            "facility",
-            "mechanism",
-            "status",
-            "quantity",
-            "unit",
-            "value",
-            "currency",
-            "period_start",
-            "period_end",
-            "descriptions",
-            "publication",
-            "curating_section",
-            "owner",
-            "provenance",
-            "version",
-            "created_at",
-            "updated_at",
-        )
-        read_only_fields = COMMON_READ_ONLY
 
     def validate(self, attrs: dict) -> dict:
         merged = {
@@ -515,32 +353,8 @@ class PolicyInstrumentSerializer(CuratedSerializer):
         max_length=8,
     )
 
-    FIELD_READS: ClassVar[dict] = {"owner": ("owner",), "issuer": ("issuer",)}
-
-    class Meta:
+    class Meta(CuratedSerializer.Meta):
         model = PolicyInstrument
-        resource = "policies"
-        fields = (
-            "id",
-            "url",
-            "name",
-            "names",
-            "document_number",
-            "issuer",
-            "issued_on",
-            "effective_on",
-            "status",
-            "factors",
-            "descriptions",
-            "publication",
-            "curating_section",
-            "owner",
-            "provenance",
-            "version",
-            "created_at",
-            "updated_at",
-        )
-        read_only_fields = COMMON_READ_ONLY
 
 
 class CeilingSerializer(serializers.Serializer):
@@ -560,35 +374,8 @@ class FundingSchemeSerializer(CuratedSerializer):
         min_value=1, max_value=600, allow_null=True, required=False
     )
 
-    FIELD_READS: ClassVar[dict] = {
-        "owner": ("owner",),
-        "funder": ("funder",),
-        "ceilings": ("ceilings",),
-    }
-
-    class Meta:
+    class Meta(CuratedSerializer.Meta):
         model = FundingScheme
-        resource = "funding-schemes"
-        fields = (
-            "id",
-            "url",
-            "name",
-            "names",
-            "acronym",
-            "funder",
-            "ceilings",
-            "max_duration_months",
-            "website",
-            "descriptions",
-            "publication",
-            "curating_section",
-            "owner",
-            "provenance",
-            "version",
-            "created_at",
-            "updated_at",
-        )
-        read_only_fields = COMMON_READ_ONLY
 
 
 class TaxonomySerializer(DynamicFieldsMixin, serializers.ModelSerializer):
@@ -596,14 +383,8 @@ class TaxonomySerializer(DynamicFieldsMixin, serializers.ModelSerializer):
     name = serializers.SerializerMethodField()
     names = TrilingualField("name", 200, read_only=True)
 
-    FIELD_READS: ClassVar[dict] = {}
-
     def get_name(self, obj: Any) -> str:
         return obj.display_name(lang_of(self.context))
-
-    @classmethod
-    def reads_for(cls, field_names: set[str]) -> set[str]:
-        return set()
 
 
 class ResearchFieldSerializer(TaxonomySerializer):
@@ -630,8 +411,6 @@ class ChangeRequestSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
     id = serializers.IntegerField(source="pk", read_only=True)
     target = serializers.SerializerMethodField()
 
-    FIELD_READS: ClassVar[dict] = {}
-
     class Meta:
         model = ChangeRequest
         fields = (
@@ -649,7 +428,3 @@ class ChangeRequestSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
     @extend_schema_field({**BRIEF_SCHEMA, "nullable": True})
     def get_target(self, obj: ChangeRequest) -> dict | None:
         return brief(obj.target, self.context)
-
-    @classmethod
-    def reads_for(cls, field_names: set[str]) -> set[str]:
-        return set()

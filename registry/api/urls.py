@@ -8,13 +8,18 @@ from registry.api import views
 from registry.api.errors import not_found
 
 router = SimpleRouter(trailing_slash=True)
-router.register("organisations", views.OrganisationViewSet, basename="organisation")
-router.register("facilities", views.FacilityViewSet, basename="facility")
-router.register("projects", views.ProjectViewSet, basename="project")
-router.register("outputs", views.OutputViewSet, basename="output")
-router.register("flows", views.FactorFlowViewSet, basename="flow")
-router.register("policies", views.PolicyInstrumentViewSet, basename="policy")
-router.register("funding-schemes", views.FundingSchemeViewSet, basename="funding-scheme")
+# The curated resources, each at its model's RESOURCE name.
+CURATED = {
+    "organisation": views.OrganisationViewSet,
+    "facility": views.FacilityViewSet,
+    "project": views.ProjectViewSet,
+    "output": views.OutputViewSet,
+    "flow": views.FactorFlowViewSet,
+    "policy": views.PolicyInstrumentViewSet,
+    "funding-scheme": views.FundingSchemeViewSet,
+}
+for basename, viewset in CURATED.items():
+    router.register(viewset.model.RESOURCE, viewset, basename=basename)
 router.register("fields", views.ResearchFieldViewSet, basename="field")
 router.register("priority-areas", views.PriorityAreaViewSet, basename="priority-area")
 router.register("change-requests", views.ChangeRequestViewSet, basename="change-request")

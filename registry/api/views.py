@@ -9,10 +9,8 @@ from typing import Any, ClassVar
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import Http404
-from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -22,7 +20,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from registry import access, filters
+from registry import access, filters, statistics, workflow
 from registry.api import serializers as s
 from registry.api.conditional import etag_for, expected_version, not_modified
 from registry.api.errors import Gone, InvalidParameters, PayloadTooLarge, PreconditionFailed
@@ -32,25 +30,15 @@ from registry.models import (
     CuratedRecord,
     Facility,
     FactorFlow,
-    FundingLine,
-    FundingScheme,
     Organisation,
     Output,
-    PolicyInstrument,
     PriorityArea,
     Project,
-    Publication,
     ResearchField,
-    Section,
 )
-from registry.models.base import (
-    StaleRecordError,
-    language_suffix,
-    mint_unique_public_id,
-    violated_fields,
-)
+from registry.models.base import StaleRecordError
+from registry.scripts import LANGUAGES, SUFFIX_LANGUAGE, SUFFIXES, language_suffix
 
-LANGS = {"en": "en", "zh-hans": "zh-hans", "zh-hant": "zh-hant"}
 FIELD_LIST_RE = re.compile(r"^[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*$")
 # Parameters every list understands besides its filters.
 # The change feed's cursors are event ids: 64-bit on PostgreSQL, kept well inside that.
@@ -69,68 +57,42 @@ API_FIELD = {
             ("summary", "summaries"),
             ("description", "descriptions"),
         )
-        for suffix in ("en", "zh_hans", "zh_hant")
+        for suffix in SUFFIXES
     },
     "sources": "provenance",
     "as_of": "provenance",
 }
 
 
-def validate_record(record: CuratedRecord) -> None:
-    """The model's own validation (field values, choices, constraints) before any write, so a
-    bad value is a 400 naming the field, never a database error."""
-    found: dict[str, list[str]] = {}
-    try:
-        record.full_clean(validate_unique=True, validate_constraints=False)
-    except DjangoValidationError as error:
-        found.update(error.message_dict)
-    try:
-        record.validate_constraints()
-    except DjangoValidationError as error:
-        # Name the field each broken rule is about, not just "the record".
-        named = violated_fields(record)
-        covered = {message for messages in named.values() for message in messages}
-        for field, messages in error.message_dict.items():
-            rest = [m for m in messages if m not in covered]
-            if rest:
-                named.setdefault(field, []).extend(rest)
-        for field, messages in named.items():
-            found.setdefault(field, []).extend(messages)
-    if found:
-        problems: dict[str, list[str]] = {}
-        for field, messages in found.items():
-            key = "non_field_errors" if field == NON_FIELD_ERRORS else API_FIELD.get(field, field)
-            problems.setdefault(key, []).extend(messages)
-        raise ValidationError(problems)
+def api_errors(error: DjangoValidationError) -> ValidationError:
+    """A record's validation errors (keyed by model field) as the API names its fields."""
+    problems: dict[str, list[str]] = {}
+    for field, messages in error.message_dict.items():
+        key = "non_field_errors" if field == NON_FIELD_ERRORS else API_FIELD.get(field, field)
+        problems.setdefault(key, []).extend(messages)
+    return ValidationError(problems)
+
+
+def check_parameters(request: Request, accepted: Any, **kwargs: Any) -> None:
+    """A 400 problem naming every unknown, blank or malformed parameter (filters.py finds them;
+    see ``filters.parameter_errors`` for ``kwargs``)."""
+    errors = filters.parameter_errors(request.query_params, accepted, **kwargs)
+    if errors:
+        raise InvalidParameters(errors)
 
 
 class StrictFilterBackend(DjangoFilterBackend):
-    """django-filter, plus: an unknown query parameter is a 400 that names it."""
+    """django-filter, plus: an unknown, blank or malformed query parameter is a 400 that
+    names it."""
 
     def filter_queryset(self, request: Request, queryset: QuerySet, view: Any) -> QuerySet:
         filterset_class = self.get_filterset_class(view, queryset)
-        if filterset_class is not None:
-            unknown = filters.unknown_parameters(
-                filterset_class, request.query_params.keys(), LIST_PARAMETERS
-            )
-            blank = [
-                name
-                for name, values in request.query_params.lists()
-                if name != "q" and name not in unknown and any(v == "" for v in values)
-            ]
-            if blank:
-                raise InvalidParameters(
-                    {name: [_("Give a value, or leave the parameter out.")] for name in blank}
-                )
-            if unknown:
-                raise InvalidParameters({name: [_("Unknown parameter.")] for name in unknown})
-            filterset = self.get_filterset(request, queryset, view)
-            if not filterset.is_valid():
-                raise InvalidParameters(
-                    {name: list(errors) for name, errors in filterset.errors.items()}
-                )
-            return filterset.qs
-        return queryset
+        if filterset_class is None:
+            return queryset
+        filterset = self.get_filterset(request, queryset, view)
+        accepted = filters.accepted(filterset_class, *LIST_PARAMETERS)
+        check_parameters(request, accepted, filterset=filterset, blank_allowed=False)
+        return filterset.qs
 
 
 class RegistryViewMixin:
@@ -154,9 +116,7 @@ class RegistryViewMixin:
         elif self.action in ("create", "update", "partial_update", "destroy"):
             allowed = ("lang",)
         if allowed is not None and self.serializer_class is not None:
-            unknown = sorted(set(request.query_params) - set(allowed))
-            if unknown:
-                raise InvalidParameters({name: [_("Unknown parameter.")] for name in unknown})
+            check_parameters(request, allowed)
 
     def finalize_response(self, request: Request, response: Response, *args: Any, **kwargs: Any):
         response = super().finalize_response(request, response, *args, **kwargs)
@@ -166,12 +126,10 @@ class RegistryViewMixin:
     def _language(self, request: Request) -> str:
         asked = request.query_params.get("lang")
         if asked is not None:
-            if asked.lower() not in LANGS:
+            if asked.lower() not in LANGUAGES:
                 raise InvalidParameters({"lang": [_("Use en, zh-hans or zh-hant.")]})
-            return LANGS[asked.lower()]
-        return {"en": "en", "zh_hans": "zh-hans", "zh_hant": "zh-hant"}[
-            language_suffix(get_language())
-        ]
+            return asked.lower()
+        return SUFFIX_LANGUAGE[language_suffix(get_language())]
 
     def _chosen_fields(self, request: Request) -> set[str] | None:
         available = set(self.serializer_class().fields) if self.serializer_class else set()
@@ -219,41 +177,36 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
     http_method_names: ClassVar[list[str]] = ["get", "post", "put", "patch", "delete", "head"]
 
     # -- reading --------------------------------------------------------------------------------
-    def read_path(self) -> QuerySet:
+    def relations(self) -> set[str]:
+        """The relations the chosen fields show."""
         fields = (
             self.chosen_fields
             if self.chosen_fields is not None
             else set(self.serializer_class().fields)
         )
-        reads = self.serializer_class.reads_for(fields)
-        return self.model.objects.with_relations(reads)
+        return self.serializer_class.reads_for(fields)
+
+    def read_path(self) -> QuerySet:
+        """What the asker may see, with the relations the chosen fields show (access.py)."""
+        return access.readable(self.model.objects.all(), self.request.user, self.relations())
 
     def get_queryset(self) -> QuerySet:
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the model
             return self.model.objects.none()
-        return access.visible(self.read_path(), self.request.user).order_by(
-            *self.model._meta.ordering
-        )
+        return self.read_path().order_by(*self.model._meta.ordering)
 
     def get_object(self) -> CuratedRecord:
         """The record, or 404; a retracted one the user may not see is 410 with a tombstone."""
-        public_id = self.kwargs["public_id"]
-        record = self.get_queryset().by_public_id(public_id).first()
-        if record is not None:
-            return record
-        retracted = (
-            access.gone(self.model.objects.select_related("successor"))
-            .by_public_id(public_id)
-            .first()
+        found = access.lookup(
+            self.model.objects.all(), self.kwargs["public_id"], self.request.user, self.relations()
         )
-        if retracted is not None:
-            raise Gone(self.tombstone(retracted))
-        raise Http404
+        if found.tombstone is not None:
+            raise Gone(self.tombstone(found.tombstone, found.successor))
+        if found.record is None:
+            raise Http404
+        return found.record
 
-    def tombstone(self, record: CuratedRecord) -> dict[str, Any]:
-        successor = record.successor
-        if successor is not None and successor.publication != Publication.PUBLISHED:
-            successor = None
+    def tombstone(self, record: CuratedRecord, successor: CuratedRecord | None) -> dict[str, Any]:
         return {
             "id": record.public_id,
             "name": record.display_name(self.lang),
@@ -279,53 +232,29 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
         response["ETag"] = etag
         return response
 
-    # -- writing --------------------------------------------------------------------------------
+    # -- writing: registry/workflow.py decides, the API translates its errors -----------------
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        actor = access.actor_for(request.user)
-        values = dict(serializer.validated_data)
-        m2m = {name: values.pop(name) for name in list(values) if self._is_m2m(name)}
-        record = self.model(**values)
-        if actor.role is access.Role.PARTNER:
-            # A partner's record belongs to its organisation and waits for a curator.
-            record.owner_id = actor.organisation_id
-            owner = Organisation.objects.get(pk=actor.organisation_id)
-            record.curating_section = (
-                Section.SHENZHEN
-                if owner.jurisdiction == Organisation.Jurisdiction.MAINLAND
-                else Section.HONG_KONG
+        self.perform_create(serializer)
+        return self.saved(serializer.instance, status.HTTP_201_CREATED)
+
+    def perform_create(self, serializer: s.CuratedSerializer) -> None:
+        data = self.request.data
+        section = data.get("curating_section") if isinstance(data, dict) else None
+        try:
+            serializer.instance = workflow.create(
+                self.model,
+                user=self.request.user,
+                values=dict(serializer.validated_data),
+                curating_section=section,
             )
-            record.publication = Publication.IN_REVIEW
-            record.submitted_by = request.user
-            record.submitted_at = timezone.now()
-        elif actor.is_curator:
-            section = (
-                request.data.get("curating_section") if isinstance(request.data, dict) else None
-            )
-            sections = sorted(actor.sections)
-            record.curating_section = section or (sections[0] if len(sections) == 1 else "")
-            if record.curating_section not in Section.values:
-                raise InvalidParameters({"curating_section": [_("Say which section curates it.")]})
-        if not access.can_create(
-            request.user, curating_section=record.curating_section, owner_id=record.owner_id
-        ):
-            raise PermissionDenied(_("You may not add records here."))
-        record.public_id = mint_unique_public_id(self.model)
-        validate_record(record)
-        with transaction.atomic():
-            record.save(user=request.user)
-            for name, values_ in m2m.items():
-                getattr(record, name).set(values_)
-        record = self.read_path().get(pk=record.pk)
-        data = self.get_serializer(record).data
-        headers = {
-            "Location": request.build_absolute_uri(
-                f"/api/v1/{self.model.RESOURCE}/{record.public_id}/"
-            ),
-            "ETag": etag_for(record.version, self.lang),
-        }
-        return Response(data, status=status.HTTP_201_CREATED, headers=headers)
+        except workflow.SectionNeeded as error:
+            raise InvalidParameters({"curating_section": [str(error)]}) from None
+        except workflow.NotPermitted as error:
+            raise PermissionDenied(str(error)) from None
+        except DjangoValidationError as error:
+            raise api_errors(error) from None
 
     def update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         partial = kwargs.pop("partial", False)
@@ -340,48 +269,40 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
             )
         serializer = self.get_serializer(record, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
-        version = expected_version(request, record.version)
-        values = dict(serializer.validated_data)
+        self.expected_version = expected_version(request, record.version)
         if not access.can_edit_directly(request.user, record):
-            return self._change_request(record, values, version)
-        m2m = {name: values.pop(name) for name in list(values) if self._is_m2m(name)}
-        for name, value in values.items():
-            setattr(record, name, value)
-        validate_record(record)
+            return self.change_request(record, dict(serializer.validated_data))
+        self.perform_update(serializer)
+        return self.saved(serializer.instance, status.HTTP_200_OK)
+
+    def perform_update(self, serializer: s.CuratedSerializer) -> None:
         try:
-            with transaction.atomic():
-                record.save(user=request.user, expected_version=version)
-                for name, value in m2m.items():
-                    getattr(record, name).set(value)
+            workflow.update(
+                serializer.instance,
+                user=self.request.user,
+                values=dict(serializer.validated_data),
+                expected_version=self.expected_version,
+            )
+        except DjangoValidationError as error:
+            raise api_errors(error) from None
         except StaleRecordError:
             raise PreconditionFailed() from None
+
+    def saved(self, record: CuratedRecord, status_code: int) -> Response:
+        """The saved record as the writer now reads it, with its ETag (and where a new one
+        lives)."""
         record = self.read_path().get(pk=record.pk)
-        response = Response(self.get_serializer(record).data)
-        response["ETag"] = etag_for(record.version, self.lang)
-        return response
+        headers = {"ETag": etag_for(record.version, self.lang)}
+        if status_code == status.HTTP_201_CREATED:
+            headers["Location"] = self.request.build_absolute_uri(
+                f"/api/v1/{self.model.RESOURCE}/{record.public_id}/"
+            )
+        return Response(self.get_serializer(record).data, status=status_code, headers=headers)
 
-    def _change_request(self, record: CuratedRecord, values: dict, version: int) -> Response:
+    def change_request(self, record: CuratedRecord, values: dict[str, Any]) -> Response:
         """A partner's change to its published record waits for a curator: 202."""
-        proposed = {}
-        for name, value in values.items():
-            if self._is_m2m(name):
-                proposed[name] = [item.pk for item in value]
-            elif hasattr(value, "pk"):
-                proposed[f"{name}_id"] = value.pk
-            elif hasattr(value, "isoformat"):
-                proposed[name] = value.isoformat()
-            elif value.__class__.__name__ == "Decimal":
-                proposed[name] = str(value)
-            else:
-                proposed[name] = value
-        from django.contrib.contenttypes.models import ContentType
-
-        change_request = ChangeRequest.objects.create(
-            target_type=ContentType.objects.get_for_model(record),
-            target_id=record.pk,
-            base_version=version,
-            proposed=proposed,
-            created_by=self.request.user,
+        change_request = workflow.propose(
+            record, user=self.request.user, values=values, base_version=self.expected_version
         )
         url = self.request.build_absolute_uri(f"/api/v1/change-requests/{change_request.pk}/")
         body = s.ChangeRequestSerializer(change_request, context=self.get_serializer_context()).data
@@ -396,51 +317,26 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
         record.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    def _is_m2m(self, name: str) -> bool:
-        field = next((f for f in self.model._meta.many_to_many if f.name == name), None)
-        return field is not None
+
+def curated_viewset(serializer_class: type[s.CuratedSerializer]) -> type[CuratedViewSet]:
+    """The viewset of one curated resource: its model, serializer and FilterSet."""
+    model = serializer_class.Meta.model
+    attributes = {
+        "model": model,
+        "serializer_class": serializer_class,
+        "filterset_class": filters.FILTERSETS[model],
+        "__module__": __name__,
+    }
+    return type(f"{model.__name__}ViewSet", (CuratedViewSet,), attributes)
 
 
-class OrganisationViewSet(CuratedViewSet):
-    model = Organisation
-    serializer_class = s.OrganisationSerializer
-    filterset_class = filters.OrganisationFilterSet
-
-
-class FacilityViewSet(CuratedViewSet):
-    model = Facility
-    serializer_class = s.FacilitySerializer
-    filterset_class = filters.FacilityFilterSet
-
-
-class ProjectViewSet(CuratedViewSet):
-    model = Project
-    serializer_class = s.ProjectSerializer
-    filterset_class = filters.ProjectFilterSet
-
-
-class OutputViewSet(CuratedViewSet):
-    model = Output
-    serializer_class = s.OutputSerializer
-    filterset_class = filters.OutputFilterSet
-
-
-class FactorFlowViewSet(CuratedViewSet):
-    model = FactorFlow
-    serializer_class = s.FactorFlowSerializer
-    filterset_class = filters.FactorFlowFilterSet
-
-
-class PolicyInstrumentViewSet(CuratedViewSet):
-    model = PolicyInstrument
-    serializer_class = s.PolicyInstrumentSerializer
-    filterset_class = filters.PolicyInstrumentFilterSet
-
-
-class FundingSchemeViewSet(CuratedViewSet):
-    model = FundingScheme
-    serializer_class = s.FundingSchemeSerializer
-    filterset_class = filters.FundingSchemeFilterSet
+OrganisationViewSet = curated_viewset(s.OrganisationSerializer)
+FacilityViewSet = curated_viewset(s.FacilitySerializer)
+ProjectViewSet = curated_viewset(s.ProjectSerializer)
+OutputViewSet = curated_viewset(s.OutputSerializer)
+FactorFlowViewSet = curated_viewset(s.FactorFlowSerializer)
+PolicyInstrumentViewSet = curated_viewset(s.PolicyInstrumentSerializer)
+FundingSchemeViewSet = curated_viewset(s.FundingSchemeSerializer)
 
 
 class ReferenceViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
@@ -527,9 +423,7 @@ class ChangeFeedView(RegistryViewMixin, viewsets.ViewSet):
     serializer_class = None
 
     def list(self, request: Request) -> Response:
-        unknown = sorted(set(request.query_params) - {"since", "limit", "lang"})
-        if unknown:
-            raise InvalidParameters({name: [_("Unknown parameter.")] for name in unknown})
+        check_parameters(request, ("since", "limit", "lang"))
         since = self._number(request, "since", 0, minimum=0, maximum=MAX_CURSOR)
         limit = self._number(request, "limit", 100, minimum=1, maximum=1000)
         events = list(
@@ -592,27 +486,13 @@ class StatsView(RegistryViewMixin, viewsets.ViewSet):
     serializer_class = None
 
     def list(self, request: Request) -> Response:
-        unknown = sorted(set(request.query_params) - {"lang"})
-        if unknown:
-            raise InvalidParameters({name: [_("Unknown parameter.")] for name in unknown})
+        check_parameters(request, ("lang",))
         user = request.user
 
         def counts(model: type, field: str) -> dict[str, int]:
-            rows = (
-                access.visible(model.objects.all(), user)
-                .order_by()
-                .values(field)
-                .annotate(n=Count("pk"))
-            )
-            return {row[field] or "": row["n"] for row in rows}
+            return {value or "": n for value, n in statistics.counts(model, user, field).items()}
 
-        projects = access.visible(Project.objects.all(), user)
-        funding = (
-            FundingLine.objects.filter(project__in=projects)
-            .order_by()
-            .values("currency", "side")
-            .annotate(total=Sum("amount"), lines=Count("pk"))
-        )
+        funding = statistics.funding_by_currency_and_side(user)
         return Response(
             {
                 "organisations": {
@@ -626,16 +506,11 @@ class StatsView(RegistryViewMixin, viewsets.ViewSet):
                 },
                 "projects": {
                     "by_status": counts(Project, "status"),
-                    "cross_border": projects.filter(cross_border=True).count(),
+                    "cross_border": statistics.total(Project, user, cross_border=True),
                 },
                 "funding": [
-                    {
-                        "currency": row["currency"],
-                        "side": row["side"],
-                        "total": str(row["total"]),
-                        "lines": row["lines"],
-                    }
-                    for row in funding
+                    {"currency": currency, "side": side, "total": str(amount), "lines": lines}
+                    for (currency, side), (amount, lines) in funding.items()
                 ],
                 "flows": {
                     "by_factor": counts(FactorFlow, "factor"),

@@ -72,16 +72,15 @@ from django.db import DatabaseError, transaction
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from registry import identifiers
+from registry import identifiers, workflow
 from registry.models import (
     Organisation,
     OrganisationRelation,
-    Publication,
-    Section,
     Verification,
 )
 from registry.models.base import StaleRecordError
 from registry.models.organisations import ROR_ID_REGEX, normalise_ror_id
+from registry.scripts import field_names
 
 logger = logging.getLogger(__name__)
 
@@ -688,17 +687,11 @@ class _Batch:
         """Create the organisation (see ``_save`` for its queries), then its relations."""
         organisation = Organisation(
             **_ror_values(parsed, None),
-            curating_section=(
-                Section.SHENZHEN
-                if parsed.jurisdiction == Organisation.Jurisdiction.MAINLAND
-                else Section.HONG_KONG
-            ),
-            publication=Publication.PUBLISHED,
-            published_at=self.now,
             verification=Verification.VERIFIED_PRIMARY,
             sources=[parsed.ror_id],
             as_of=parsed.last_modified,
         )
+        workflow.admit_from_ror(organisation, at=self.now)
         self._save(organisation, [*ROR_FIELDS, *PROVENANCE_FIELDS, "curating_section"])
         self.organisations[parsed.ror_id] = organisation
         self.relations[organisation.pk] = {}
@@ -809,7 +802,7 @@ def _ror_values(parsed: RorOrganisation, organisation: Organisation | None) -> d
         "jurisdiction": parsed.jurisdiction,
         "website": kept("website", parsed.website),
     }
-    used = {values[name] for name in ("name_en", "name_zh_hans", "name_zh_hant", "acronym")}
+    used = {values[name] for name in (*field_names("name"), "acronym")}
     values["aliases"] = [name for name in parsed.other_names if name not in used]
     external_ids: dict[str, Any] = {}
     if organisation is not None:

@@ -20,6 +20,7 @@ from django.db.models import Model, QuerySet
 from import_export import fields, resources, widgets
 
 from registry import access
+from registry import resources as registry_resources
 from registry.models import (
     CuratedRecord,
     Facility,
@@ -30,8 +31,43 @@ from registry.models import (
     ResearchField,
     SubArea,
 )
+from registry.scripts import field_names
 
 LIST_SEPARATOR = ";"
+# A table carries a resource's own fields (registry/resources.py, in the API's order), then
+# these; long texts and what the registry derives or takes from ROR are left out.
+TABLE_TAIL = (
+    "curating_section",
+    "owner",
+    "sources",
+    "verification",
+    "as_of",
+    "publication",
+    "version",
+)
+NOT_IN_TABLES = {
+    "descriptions",
+    "external_ids",
+    "relationships",
+    "funding_lines",
+    "outputs",
+    "flows",
+}
+# Columns named otherwise than their field (``fields`` is taken by import-export's Resource).
+COLUMNS = {"fields": "fields_", "participations": "participants"}
+
+
+def table_fields(model: type[CuratedRecord]) -> tuple[str, ...]:
+    """The columns of a resource's table: its id, its own fields, then TABLE_TAIL."""
+    columns = ["id"]
+    for name in registry_resources.own_fields(model):
+        if name in NOT_IN_TABLES:
+            continue
+        if name in registry_resources.TEXTS:
+            columns.extend(field_names(registry_resources.TEXTS[name]))
+        else:
+            columns.append(COLUMNS.get(name, name))
+    return (*columns, *TABLE_TAIL)
 
 
 class ListWidget(widgets.Widget):
@@ -190,29 +226,7 @@ class OrganisationResource(CuratedResource):
 
     class Meta(CuratedResource.Meta):
         model = Organisation
-        fields = (
-            "id",
-            "name_en",
-            "name_zh_hans",
-            "name_zh_hant",
-            "acronym",
-            "aliases",
-            "kind",
-            "jurisdiction",
-            "country",
-            "city",
-            "website",
-            "established",
-            "status",
-            "ror_id",
-            "curating_section",
-            "owner",
-            "sources",
-            "verification",
-            "as_of",
-            "publication",
-            "version",
-        )
+        fields = table_fields(Organisation)
         export_order = fields
 
     def find_by_natural_key(self, row: dict) -> Organisation | None:
@@ -252,33 +266,7 @@ class FacilityResource(CuratedResource):
 
     class Meta(CuratedResource.Meta):
         model = Facility
-        fields = (
-            "id",
-            "name_en",
-            "name_zh_hans",
-            "name_zh_hant",
-            "kind",
-            "section",
-            "sub_area",
-            "parent",
-            "hosts",
-            "fields_",
-            "priority_areas",
-            "status",
-            "opened_on",
-            "floor_area_m2",
-            "address",
-            "latitude",
-            "longitude",
-            "website",
-            "curating_section",
-            "owner",
-            "sources",
-            "verification",
-            "as_of",
-            "publication",
-            "version",
-        )
+        fields = table_fields(Facility)
         export_order = fields
 
 
@@ -339,30 +327,7 @@ class ProjectResource(CuratedResource):
 
     class Meta(CuratedResource.Meta):
         model = Project
-        fields = (
-            "id",
-            "title_en",
-            "title_zh_hans",
-            "title_zh_hant",
-            "acronym",
-            "summary_en",
-            "summary_zh_hans",
-            "summary_zh_hant",
-            "status",
-            "start_date",
-            "end_date",
-            "fields_",
-            "priority_areas",
-            "participants",
-            "cross_border",
-            "curating_section",
-            "owner",
-            "sources",
-            "verification",
-            "as_of",
-            "publication",
-            "version",
-        )
+        fields = table_fields(Project)
         export_order = fields
 
     def dehydrate_participants(self, project: Project) -> str:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from django.conf import settings
@@ -10,37 +11,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import URLValidator
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from registry import identifiers, search
 from registry.models.choices import Publication, Section, Verification
 from registry.models.currencies import ISO_4217
-
-# Display fallback for trilingual text: requested script, then English, then 繁體, then 简体.
-FALLBACK_ORDER = ("en", "zh_hant", "zh_hans")
-LANGUAGE_SUFFIX = {"en": "en", "zh-hans": "zh_hans", "zh-hant": "zh_hant"}
-
-
-def language_suffix(lang: str | None) -> str:
-    """Map a Django language code (``zh-hant``, ``zh-hk``…) to a field suffix."""
-    lang = (lang or get_language() or "en").lower()
-    if lang in LANGUAGE_SUFFIX:
-        return LANGUAGE_SUFFIX[lang]
-    if lang.startswith("zh"):
-        traditional = ("hant", "tw", "hk", "mo")
-        return "zh_hant" if any(tag in lang for tag in traditional) else "zh_hans"
-    return "en"
-
-
-def localised(instance: models.Model, stem: str, lang: str | None = None) -> str:
-    """The ``stem`` text (``name``, ``title``…) in ``lang``, falling back per DESIGN.md."""
-    wanted = language_suffix(lang)
-    for suffix in (wanted, *FALLBACK_ORDER):
-        value = getattr(instance, f"{stem}_{suffix}", "")
-        if value:
-            return value
-    return ""
+from registry.scripts import field_names, localised
 
 
 def validate_source_urls(value: Any) -> None:
@@ -88,6 +64,58 @@ def ends_after_start(start: str, end: str) -> models.CheckConstraint:
     )
 
 
+def sources_field() -> models.JSONField:
+    """Where a record's facts come from: a list of web addresses."""
+    return models.JSONField(
+        _("sources"), default=list, blank=True, validators=[validate_source_urls]
+    )
+
+
+def reference(
+    to: Any, label: Any, *, related_name: str | None = "+", optional: bool = False, **kwargs: Any
+) -> models.ForeignKey:
+    """A reference to a record others rely on: PROTECT unless ``on_delete`` says otherwise
+    (STYLE.md rule 7); ``optional`` makes it nullable and blank."""
+    if optional:
+        kwargs.update(null=True, blank=True)
+    kwargs.setdefault("on_delete", models.PROTECT)
+    return models.ForeignKey(to, verbose_name=label, related_name=related_name, **kwargs)
+
+
+def part_of(to: Any, label: Any, related_name: str) -> models.ForeignKey:
+    """The record a row belongs to (a project's participation, a scheme's ceiling): the row
+    goes with it."""
+    return reference(to, label, related_name=related_name, on_delete=models.CASCADE)
+
+
+def stamped_by(label: Any, **kwargs: Any) -> models.ForeignKey:
+    """The user who did something to a record, kept as a stamp (the record outlives the
+    account: SET_NULL); the registry sets it, never a form."""
+    return reference(
+        settings.AUTH_USER_MODEL,
+        label,
+        optional=True,
+        on_delete=models.SET_NULL,
+        editable=False,
+        **kwargs,
+    )
+
+
+def research_fields_relation() -> models.ManyToManyField:
+    return models.ManyToManyField(
+        "registry.ResearchField", verbose_name=_("research fields"), blank=True, related_name="+"
+    )
+
+
+def priority_areas_relation(related_name: str) -> models.ManyToManyField:
+    return models.ManyToManyField(
+        "registry.PriorityArea",
+        verbose_name=_("priority areas"),
+        blank=True,
+        related_name=related_name,
+    )
+
+
 def currency_field(**kwargs: Any) -> models.CharField:
     return models.CharField(
         _("currency"),
@@ -98,6 +126,34 @@ def currency_field(**kwargs: Any) -> models.CharField:
     )
 
 
+# Narrows a related queryset to what a reader may see; ``through`` names the lookup path to the
+# curated record that decides (``"organisation"`` for participations), "" for the rows' own.
+Restrict = Callable[[models.QuerySet, str], models.QuerySet]
+
+
+@dataclass(frozen=True)
+class Read:
+    """How the faces load one relation of a record (the model's ``RELATED_READS``): a single
+    related record with a JOIN, or a list with one prefetch query. A ``restricted`` list holds
+    only the curated records the reader may see, or (``through``) the rows whose curated
+    record at that path the reader may see; ``joined`` are loaded with each row."""
+
+    lookup: str
+    join: bool = False
+    restricted: bool = False
+    through: str = ""
+    joined: tuple[str, ...] = ()
+
+
+def joins(*lookups: str) -> dict[str, Read]:
+    """``RELATED_READS`` entries for single related records, each loaded with a JOIN."""
+    return {lookup: Read(lookup, join=True) for lookup in lookups}
+
+
+def _everything(queryset: models.QuerySet, through: str = "") -> models.QuerySet:
+    return queryset
+
+
 class CuratedQuerySet(models.QuerySet):
     """Read paths shared by every face. Visibility is NOT decided here: see registry/access.py."""
 
@@ -105,20 +161,28 @@ class CuratedQuerySet(models.QuerySet):
         """Records whose normalised ``search_text`` holds every word of ``q`` (no query)."""
         return search.filter_queryset(self, q)
 
-    def with_relations(self, names: Iterable[str] | None = None) -> CuratedQuerySet:
-        """The read path every face shares: load the related records named (all of the
-        model's ``RELATED_READS`` when None) with a JOIN or one prefetch query each, so a page
-        costs the same number of queries whatever its size."""
+    def with_relations(
+        self, names: Iterable[str] | None = None, *, restrict: Restrict | None = None
+    ) -> CuratedQuerySet:
+        """Load the related records named (all of the model's ``RELATED_READS`` when None)
+        with a JOIN or one prefetch query each, so a page costs the same number of queries
+        whatever its size. ``restrict(queryset, through)`` narrows each prefetched list to the
+        rows a reader may see: the faces call ``access.readable``, which passes it."""
         reads = self.model.RELATED_READS
         wanted = list(reads) if names is None else [name for name in names if name in reads]
+        restrict = restrict or _everything
         queryset = self
         for name in wanted:
-            how, lookup = reads[name]
-            lookup = lookup() if callable(lookup) else lookup
-            if how == "select":
-                queryset = queryset.select_related(lookup)
-            else:
-                queryset = queryset.prefetch_related(lookup)
+            read = reads[name]
+            if read.join:
+                queryset = queryset.select_related(read.lookup)
+                continue
+            rows = self.model._meta.get_field(read.lookup).related_model._default_manager.all()
+            if read.joined:
+                rows = rows.select_related(*read.joined)
+            if read.restricted:
+                rows = restrict(rows, read.through)
+            queryset = queryset.prefetch_related(models.Prefetch(read.lookup, queryset=rows))
         return queryset
 
     def by_public_id(self, public_id: str) -> CuratedQuerySet:
@@ -142,8 +206,8 @@ class CuratedRecord(models.Model):
     PUBLIC_ID_PREFIX: ClassVar[str] = ""
     # The name of the resource in the API and the change feed ("facilities"…).
     RESOURCE: ClassVar[str] = ""
-    # Relations a face may show, and how to load them: ("select" | "prefetch", lookup).
-    RELATED_READS: ClassVar[dict[str, tuple[str, Any]]] = {"owner": ("select", "owner")}
+    # Relations a face may show (by the name the faces use), and how to load them.
+    RELATED_READS: ClassVar[dict[str, Read]] = joins("owner")
     # The trilingual text stem used for the display name ("name" or "title").
     LABEL_STEM: ClassVar[str] = "name"
 
@@ -160,18 +224,13 @@ class CuratedRecord(models.Model):
     curating_section = models.CharField(
         _("curating section"), max_length=16, choices=Section.choices
     )
-    owner = models.ForeignKey(
+    owner = reference(
         "registry.Organisation",
-        verbose_name=_("owner"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
+        _("owner"),
+        optional=True,
         help_text=_("The partner organisation allowed to edit this record through the API."),
     )
-    sources = models.JSONField(
-        _("sources"), default=list, blank=True, validators=[validate_source_urls]
-    )
+    sources = sources_field()
     verification = models.CharField(
         _("verification"),
         max_length=24,
@@ -182,48 +241,24 @@ class CuratedRecord(models.Model):
 
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    created_by = stamped_by(_("created by"))
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now, editable=False)
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("updated by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    updated_by = stamped_by(_("updated by"))
 
-    # Workflow bookkeeping, written only by registry/workflow.py.
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("submitted by"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-    )
+    # Workflow bookkeeping. Like ``publication``, written by registry/workflow.py alone, except
+    # by the loaders that copy whole data sets as they were (exports.load_dump, the synthetic
+    # benchmark data of generate_synthetic).
+    submitted_by = stamped_by(_("submitted by"))
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True, editable=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
     retracted_at = models.DateTimeField(_("retracted at"), null=True, blank=True, editable=False)
     retraction_reason = models.TextField(_("retraction reason"), blank=True, editable=False)
-    successor = models.ForeignKey(
+    successor = reference(
         "self",
-        verbose_name=_("successor"),
+        _("successor"),
+        optional=True,
         on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
         editable=False,
-        related_name="+",
         help_text=_("The record that replaces this one after a retraction."),
     )
 
@@ -311,8 +346,8 @@ class CuratedRecord(models.Model):
     def search_terms(self) -> Iterable[str]:
         """Every text a search should match: ids, names in all scripts, acronyms, aliases."""
         yield self.public_id
-        for suffix in ("en", "zh_hans", "zh_hant"):
-            yield getattr(self, f"{self.LABEL_STEM}_{suffix}", "")
+        for name in field_names(self.LABEL_STEM):
+            yield getattr(self, name, "")
 
 
 class StaleRecordError(Exception):
@@ -409,9 +444,34 @@ def violated_fields(record: models.Model) -> dict[str, list[str]]:
     return problems
 
 
+def check_record(record: models.Model) -> None:
+    """The model's own validation (field values, choices, uniqueness, constraints) before a
+    write, so that a bad value is an error naming its field, never a database error. Raises
+    ValidationError keyed by model field (NON_FIELD_ERRORS for the record as a whole)."""
+    found: dict[str, list[str]] = {}
+    try:
+        record.full_clean(validate_unique=True, validate_constraints=False)
+    except ValidationError as error:
+        found.update(error.message_dict)
+    try:
+        record.validate_constraints()
+    except ValidationError as error:
+        # Name the field each broken rule is about, not just "the record".
+        named = violated_fields(record)
+        covered = {message for messages in named.values() for message in messages}
+        for field, messages in error.message_dict.items():
+            rest = [m for m in messages if m not in covered]
+            if rest:
+                named.setdefault(field, []).extend(rest)
+        for field, messages in named.items():
+            found.setdefault(field, []).extend(messages)
+    if found:
+        raise ValidationError(found)
+
+
 def at_least_one_script(stem: str) -> models.CheckConstraint:
     return models.CheckConstraint(
-        condition=~models.Q(**{f"{stem}_en": "", f"{stem}_zh_hans": "", f"{stem}_zh_hant": ""}),
+        condition=~models.Q(**dict.fromkeys(field_names(stem), "")),
         name=f"%(app_label)s_%(class)s_{stem}_in_some_script",
         violation_error_message=(
             _("Give the name in at least one script.")

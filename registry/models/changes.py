@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from registry.models.base import reference
+
 
 class ChangeRequest(models.Model):
     """Proposed field values for a published record, waiting for a curator's decision.
@@ -22,9 +24,7 @@ class ChangeRequest(models.Model):
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 
-    target_type = models.ForeignKey(
-        ContentType, verbose_name=_("record type"), on_delete=models.PROTECT
-    )
+    target_type = reference(ContentType, _("record type"), related_name=None)
     target_id = models.PositiveBigIntegerField(_("record"))
     target = GenericForeignKey("target_type", "target_id")
     base_version = models.PositiveIntegerField(
@@ -36,21 +36,9 @@ class ChangeRequest(models.Model):
     )
     comment = models.TextField(_("decision comment"), blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("proposed by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
+    created_by = reference(settings.AUTH_USER_MODEL, _("proposed by"))
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True, editable=False)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("decided by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    decided_by = reference(settings.AUTH_USER_MODEL, _("decided by"), optional=True)
 
     history = HistoricalRecords()
 

@@ -10,7 +10,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from registry.models.base import NamedRecord, not_negative
+from registry.models.base import (
+    NamedRecord,
+    Read,
+    joins,
+    not_negative,
+    priority_areas_relation,
+    reference,
+    research_fields_relation,
+)
 
 
 class Facility(NamedRecord):
@@ -19,12 +27,10 @@ class Facility(NamedRecord):
     PUBLIC_ID_PREFIX = "fac"
     RESOURCE = "facilities"
     RELATED_READS: ClassVar[dict] = {
-        "owner": ("select", "owner"),
-        "sub_area": ("select", "sub_area"),
-        "parent": ("select", "parent"),
-        "hosts": ("prefetch", "hosts"),
-        "fields": ("prefetch", "fields"),
-        "priority_areas": ("prefetch", "priority_areas"),
+        **joins("owner", "sub_area", "parent"),
+        "hosts": Read("hosts", restricted=True),
+        "fields": Read("fields"),
+        "priority_areas": Read("priority_areas"),
     }
 
     class Kind(models.TextChoices):
@@ -53,21 +59,14 @@ class Facility(NamedRecord):
 
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     section = models.CharField(_("location"), max_length=16, choices=Location.choices)
-    sub_area = models.ForeignKey(
-        "registry.SubArea",
-        verbose_name=_("sub-area"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="facilities",
+    sub_area = reference(
+        "registry.SubArea", _("sub-area"), related_name="facilities", optional=True
     )
-    parent = models.ForeignKey(
+    parent = reference(
         "self",
-        verbose_name=_("part of"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
+        _("part of"),
         related_name="children",
+        optional=True,
         help_text=_("The cluster or site this facility belongs to."),
     )
     hosts = models.ManyToManyField(
@@ -76,15 +75,8 @@ class Facility(NamedRecord):
         blank=True,
         related_name="hosted_facilities",
     )
-    fields = models.ManyToManyField(
-        "registry.ResearchField", verbose_name=_("research fields"), blank=True, related_name="+"
-    )
-    priority_areas = models.ManyToManyField(
-        "registry.PriorityArea",
-        verbose_name=_("priority areas"),
-        blank=True,
-        related_name="facilities",
-    )
+    fields = research_fields_relation()
+    priority_areas = priority_areas_relation("facilities")
     status = models.CharField(_("status"), max_length=24, choices=Status.choices)
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
     floor_area_m2 = models.DecimalField(

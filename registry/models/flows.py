@@ -15,9 +15,12 @@ from registry.models.base import (
     currency_constraint,
     currency_field,
     ends_after_start,
+    joins,
     not_negative,
+    reference,
 )
 from registry.models.choices import Factor
+from registry.scripts import field_names
 
 
 class FactorFlow(CuratedRecord):
@@ -27,10 +30,7 @@ class FactorFlow(CuratedRecord):
     PUBLIC_ID_PREFIX = "flw"
     RESOURCE = "flows"
     RELATED_READS: ClassVar[dict] = {
-        "owner": ("select", "owner"),
-        "project": ("select", "project"),
-        "facility": ("select", "facility"),
-        "mechanism": ("select", "mechanism"),
+        **joins("owner", "project", "facility", "mechanism"),
     }
     LABEL_STEM = "description"
 
@@ -47,31 +47,12 @@ class FactorFlow(CuratedRecord):
         COMPLETED = "completed", _("Completed")
         BLOCKED = "blocked", _("Blocked")
 
-    project = models.ForeignKey(
-        "registry.Project",
-        verbose_name=_("project"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="flows",
-    )
-    facility = models.ForeignKey(
-        "registry.Facility",
-        verbose_name=_("facility"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="flows",
-    )
+    project = reference("registry.Project", _("project"), related_name="flows", optional=True)
+    facility = reference("registry.Facility", _("facility"), related_name="flows", optional=True)
     factor = models.CharField(_("factor"), max_length=24, choices=Factor.choices)
     direction = models.CharField(_("direction"), max_length=24, choices=Direction.choices)
-    mechanism = models.ForeignKey(
-        "registry.PolicyInstrument",
-        verbose_name=_("mechanism"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="flows",
+    mechanism = reference(
+        "registry.PolicyInstrument", _("mechanism"), related_name="flows", optional=True
     )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     quantity = models.DecimalField(
@@ -124,5 +105,5 @@ class FactorFlow(CuratedRecord):
         yield self.public_id
         yield self.factor
         yield self.direction
-        for suffix in ("en", "zh_hans", "zh_hant"):
-            yield getattr(self, f"description_{suffix}")
+        for name in field_names("description"):
+            yield getattr(self, name)

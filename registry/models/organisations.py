@@ -6,12 +6,20 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.db import models
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
-from registry.models.base import AttributedSaveMixin, NamedRecord, validate_string_list
+from registry.models.base import (
+    AttributedSaveMixin,
+    NamedRecord,
+    Read,
+    joins,
+    part_of,
+    reference,
+    validate_string_list,
+)
+from registry.models.choices import Section
 
 ROR_URL_PREFIX = "https://ror.org/"
 # ROR ids: "0", six Crockford base32 characters, two check digits.
@@ -27,19 +35,22 @@ def normalise_ror_id(value: str) -> str:
     return f"{ROR_URL_PREFIX}{value}" if value else ""
 
 
+def section_for(jurisdiction: str) -> str:
+    """The section that curates an organisation of ``jurisdiction`` and what it adds: the
+    Shenzhen section for the mainland, the Hong Kong section for everywhere else."""
+    mainland = jurisdiction == Organisation.Jurisdiction.MAINLAND
+    return Section.SHENZHEN if mainland else Section.HONG_KONG
+
+
 class Organisation(NamedRecord):
     """A university, institute, firm, government body, funder… that takes part in the zone."""
 
     PUBLIC_ID_PREFIX = "org"
     RESOURCE = "organisations"
     RELATED_READS: ClassVar[dict] = {
-        "owner": ("select", "owner"),
-        "relationships": (
-            "prefetch",
-            lambda: Prefetch(
-                "relations", queryset=OrganisationRelation.objects.select_related("target")
-            ),
-        ),
+        **joins("owner"),
+        # A target the reader may not see shows only its ROR id and label (the faces decide).
+        "relationships": Read("relations", joined=("target",)),
     }
 
     class Kind(models.TextChoices):
@@ -138,20 +149,14 @@ class OrganisationRelation(AttributedSaveMixin, models.Model):
         SUCCESSOR = "successor", _("Successor")
         PREDECESSOR = "predecessor", _("Predecessor")
 
-    source = models.ForeignKey(
-        Organisation,
-        verbose_name=_("organisation"),
-        on_delete=models.CASCADE,
-        related_name="relations",
-    )
+    source = part_of(Organisation, _("organisation"), "relations")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    target = models.ForeignKey(
+    target = reference(
         Organisation,
-        verbose_name=_("related organisation"),
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
+        _("related organisation"),
         related_name="inbound_relations",
+        optional=True,
+        on_delete=models.SET_NULL,
     )
     target_ror_id = models.CharField(_("related ROR id"), max_length=32, blank=True)
     target_label = models.CharField(

@@ -13,9 +13,13 @@ from simple_history.models import HistoricalRecords
 from registry.models.base import (
     AttributedSaveMixin,
     NamedRecord,
+    Read,
     currency_constraint,
     currency_field,
+    joins,
     not_negative,
+    part_of,
+    reference,
 )
 from registry.models.choices import Factor, Side
 
@@ -36,8 +40,7 @@ class PolicyInstrument(NamedRecord):
     PUBLIC_ID_PREFIX = "pol"
     RESOURCE = "policies"
     RELATED_READS: ClassVar[dict] = {
-        "owner": ("select", "owner"),
-        "issuer": ("select", "issuer"),
+        **joins("owner", "issuer"),
     }
 
     class Status(models.TextChoices):
@@ -47,13 +50,8 @@ class PolicyInstrument(NamedRecord):
         SUPERSEDED = "superseded", _("Superseded")
 
     document_number = models.CharField(_("document number"), max_length=120, blank=True)
-    issuer = models.ForeignKey(
-        "registry.Organisation",
-        verbose_name=_("issuer"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="policy_instruments",
+    issuer = reference(
+        "registry.Organisation", _("issuer"), related_name="policy_instruments", optional=True
     )
     issued_on = models.DateField(_("issued on"), null=True, blank=True)
     effective_on = models.DateField(_("effective on"), null=True, blank=True)
@@ -80,19 +78,13 @@ class FundingScheme(NamedRecord):
     PUBLIC_ID_PREFIX = "sch"
     RESOURCE = "funding-schemes"
     RELATED_READS: ClassVar[dict] = {
-        "owner": ("select", "owner"),
-        "funder": ("select", "funder"),
-        "ceilings": ("prefetch", "ceilings"),
+        **joins("owner", "funder"),
+        "ceilings": Read("ceilings"),
     }
 
     acronym = models.CharField(_("acronym"), max_length=40, blank=True)
-    funder = models.ForeignKey(
-        "registry.Organisation",
-        verbose_name=_("funder"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="funding_schemes",
+    funder = reference(
+        "registry.Organisation", _("funder"), related_name="funding_schemes", optional=True
     )
     max_duration_months = models.PositiveSmallIntegerField(
         _("maximum duration (months)"), null=True, blank=True
@@ -114,12 +106,7 @@ class FundingScheme(NamedRecord):
 class FundingCeiling(AttributedSaveMixin, models.Model):
     """The most a scheme grants to one side of a project, in that side's currency."""
 
-    scheme = models.ForeignKey(
-        FundingScheme,
-        verbose_name=_("scheme"),
-        on_delete=models.CASCADE,
-        related_name="ceilings",
-    )
+    scheme = part_of(FundingScheme, _("scheme"), "ceilings")
     side = models.CharField(_("side"), max_length=16, choices=Side.choices)
     currency = currency_field()
     amount = models.DecimalField(_("ceiling"), max_digits=16, decimal_places=2)

@@ -6,18 +6,23 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.db import models
-from django.db.models import Prefetch
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from registry.models.base import (
     AttributedSaveMixin,
     CuratedRecord,
+    Read,
     at_least_one_script,
     currency_constraint,
     currency_field,
     ends_after_start,
+    joins,
     not_negative,
+    part_of,
+    priority_areas_relation,
+    reference,
+    research_fields_relation,
 )
 from registry.models.choices import Side
 
@@ -30,24 +35,21 @@ class Project(CuratedRecord):
     RESOURCE = "projects"
     LABEL_STEM = "title"
     RELATED_READS: ClassVar[dict] = {
-        "owner": ("select", "owner"),
-        "fields": ("prefetch", "fields"),
-        "priority_areas": ("prefetch", "priority_areas"),
-        "participations": (
-            "prefetch",
-            lambda: Prefetch(
-                "participations",
-                queryset=Participation.objects.select_related("organisation", "facility"),
-            ),
+        **joins("owner"),
+        "fields": Read("fields"),
+        "priority_areas": Read("priority_areas"),
+        # A participant is shown when its organisation is, a funding line when its funder is.
+        "participations": Read(
+            "participations",
+            restricted=True,
+            through="organisation",
+            joined=("organisation", "facility"),
         ),
-        "funding_lines": (
-            "prefetch",
-            lambda: Prefetch(
-                "funding_lines", queryset=FundingLine.objects.select_related("funder", "scheme")
-            ),
+        "funding_lines": Read(
+            "funding_lines", restricted=True, through="funder", joined=("funder", "scheme")
         ),
-        "outputs": ("prefetch", "outputs"),
-        "flows": ("prefetch", "flows"),
+        "outputs": Read("outputs", restricted=True),
+        "flows": Read("flows", restricted=True),
     }
 
     class Status(models.TextChoices):
@@ -64,15 +66,8 @@ class Project(CuratedRecord):
     summary_en = models.TextField(_("summary (English)"), blank=True)
     summary_zh_hans = models.TextField(_("summary (Simplified Chinese)"), blank=True)
     summary_zh_hant = models.TextField(_("summary (Traditional Chinese)"), blank=True)
-    fields = models.ManyToManyField(
-        "registry.ResearchField", verbose_name=_("research fields"), blank=True, related_name="+"
-    )
-    priority_areas = models.ManyToManyField(
-        "registry.PriorityArea",
-        verbose_name=_("priority areas"),
-        blank=True,
-        related_name="projects",
-    )
+    fields = research_fields_relation()
+    priority_areas = priority_areas_relation("projects")
     status = models.CharField(_("status"), max_length=16, choices=Status.choices)
     start_date = models.DateField(_("start date"), null=True, blank=True)
     end_date = models.DateField(_("end date"), null=True, blank=True)
@@ -125,22 +120,12 @@ class Participation(models.Model):
         HOST = "host", _("Host")
         SERVICE_PROVIDER = "service_provider", _("Service provider")
 
-    project = models.ForeignKey(
-        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="participations"
+    project = part_of(Project, _("project"), "participations")
+    organisation = reference(
+        "registry.Organisation", _("organisation"), related_name="participations"
     )
-    organisation = models.ForeignKey(
-        "registry.Organisation",
-        verbose_name=_("organisation"),
-        on_delete=models.PROTECT,
-        related_name="participations",
-    )
-    facility = models.ForeignKey(
-        "registry.Facility",
-        verbose_name=_("facility"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="participations",
+    facility = reference(
+        "registry.Facility", _("facility"), related_name="participations", optional=True
     )
     role = models.CharField(_("role"), max_length=24, choices=Role.choices)
     side = models.CharField(
@@ -198,22 +183,10 @@ class FundingLine(AttributedSaveMixin, models.Model):
     """One grant line of a project: who funds which side, in which currency, how much.
     Joint schemes fund each side separately, in its own currency, by its own agency."""
 
-    project = models.ForeignKey(
-        Project, verbose_name=_("project"), on_delete=models.CASCADE, related_name="funding_lines"
-    )
-    funder = models.ForeignKey(
-        "registry.Organisation",
-        verbose_name=_("funder"),
-        on_delete=models.PROTECT,
-        related_name="funding_lines",
-    )
-    scheme = models.ForeignKey(
-        "registry.FundingScheme",
-        verbose_name=_("scheme"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="funding_lines",
+    project = part_of(Project, _("project"), "funding_lines")
+    funder = reference("registry.Organisation", _("funder"), related_name="funding_lines")
+    scheme = reference(
+        "registry.FundingScheme", _("scheme"), related_name="funding_lines", optional=True
     )
     currency = currency_field()
     amount = models.DecimalField(_("amount"), max_digits=16, decimal_places=2)
@@ -241,8 +214,7 @@ class Output(CuratedRecord):
     RESOURCE = "outputs"
     LABEL_STEM = "title"
     RELATED_READS: ClassVar[dict] = {
-        "owner": ("select", "owner"),
-        "project": ("select", "project"),
+        **joins("owner", "project"),
     }
 
     class Kind(models.TextChoices):
@@ -257,9 +229,7 @@ class Output(CuratedRecord):
         AWARD = "award", _("Award")
         OTHER = "other", _("Other")
 
-    project = models.ForeignKey(
-        Project, verbose_name=_("project"), on_delete=models.PROTECT, related_name="outputs"
-    )
+    project = reference(Project, _("project"), related_name="outputs")
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     title_en = models.CharField(_("title (English)"), max_length=400, blank=True)
     title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=400, blank=True)

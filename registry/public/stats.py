@@ -10,8 +10,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models import Count, F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -20,11 +19,11 @@ from django.utils.translation import ngettext
 from django.views.decorators.vary import vary_on_headers
 
 from registry import access, filters
+from registry import statistics as figures
 from registry.models import (
     Facility,
     Factor,
     FactorFlow,
-    FundingLine,
     Organisation,
     Participation,
     PriorityArea,
@@ -32,9 +31,9 @@ from registry.models import (
     ResearchField,
     Side,
 )
-from registry.models.base import localised
 from registry.public import charts
 from registry.public.views import PUBLIC_CACHE, lang, taxonomy_choices
+from registry.scripts import field_names, localised
 
 NO_START_DATE = "none"
 
@@ -48,18 +47,12 @@ def present(choices: list[tuple[str, Any]], keys: set[str]) -> list[charts.Item]
 def projects_by_year_and_status() -> charts.BarChart:
     """One GROUP BY query. Every year from the first to the last start is a bar (a year with
     no start shows as empty, not as missing); projects without a start date come last."""
-    rows = list(
-        access.public(Project.objects.all())
-        .order_by()
-        .annotate(year=ExtractYear("start_date"))
-        .values("year", "status")
-        .annotate(n=Count("pk"))
-    )
-    values = {(str(r["year"] or NO_START_DATE), r["status"]): r["n"] for r in rows}
-    years = [r["year"] for r in rows if r["year"] is not None]
+    counts = figures.projects_by_year_and_status(None)
+    values = {(str(year or NO_START_DATE), status): n for (year, status), n in counts.items()}
+    years = [year for year, _status in counts if year is not None]
     span = range(min(years), max(years) + 1) if years else range(0)
     categories = [charts.Item(str(year), str(year)) for year in span]
-    if any(r["year"] is None for r in rows):
+    if any(year is None for year, _status in counts):
         categories.append(charts.Item(NO_START_DATE, _("No start date")))
     return charts.BarChart(
         chart_id="projects-by-year",
@@ -71,19 +64,14 @@ def projects_by_year_and_status() -> charts.BarChart:
         category_label=_("Start year"),
         value_label=_("Number of projects"),
         categories=categories,
-        series=present(Project.Status.choices, {r["status"] for r in rows}),
+        series=present(Project.Status.choices, {status for _year, status in counts}),
         values=values,
     )
 
 
 def facilities_by_section_and_kind() -> charts.BarChart:
     """One GROUP BY query."""
-    rows = list(
-        access.public(Facility.objects.all())
-        .order_by()
-        .values("kind", "section")
-        .annotate(n=Count("pk"))
-    )
+    counts = figures.counts(Facility, None, "kind", "section")
     return charts.BarChart(
         chart_id="facilities-by-kind",
         title=_("Facilities by kind and park"),
@@ -93,22 +81,17 @@ def facilities_by_section_and_kind() -> charts.BarChart:
         ),
         category_label=_("Kind"),
         value_label=_("Number of facilities"),
-        categories=present(Facility.Kind.choices, {r["kind"] for r in rows}),
-        series=present(Facility.Location.choices, {r["section"] for r in rows}),
-        values={(r["kind"], r["section"]): r["n"] for r in rows},
+        categories=present(Facility.Kind.choices, {kind for kind, _section in counts}),
+        series=present(Facility.Location.choices, {section for _kind, section in counts}),
+        values=dict(counts),
     )
 
 
 def funding_by_currency_and_side() -> charts.BarChart:
-    """One GROUP BY query over the funding lines of published projects (a funding line has no
-    publication state of its own: it is public when its project is)."""
-    rows = list(
-        FundingLine.objects.filter(project__in=access.public(Project.objects.all()))
-        .order_by()
-        .values("currency", "side")
-        .annotate(total=Sum("amount"))
-    )
-    currencies = sorted({r["currency"] for r in rows})
+    """One GROUP BY query over the funding lines the public may see (a funding line has no
+    publication state of its own: it is public when its project and its funder are)."""
+    totals = figures.funding_by_currency_and_side(None)
+    currencies = sorted({currency for currency, _side in totals})
     return charts.BarChart(
         chart_id="funding-by-currency",
         title=_("Funding by currency and side"),
@@ -120,52 +103,52 @@ def funding_by_currency_and_side() -> charts.BarChart:
         category_label=_("Currency"),
         value_label=_("Total amount, in each currency"),
         categories=[charts.Item(c, c) for c in currencies],
-        series=present(Side.choices, {r["side"] for r in rows}),
-        values={(r["currency"], r["side"]): r["total"] for r in rows},
+        series=present(Side.choices, {side for _currency, side in totals}),
+        values={key: amount for key, (amount, _lines) in totals.items()},
         grouped=True,
     )
 
 
 def factor_flow_charts() -> list[charts.BarChart]:
     """One GROUP BY query (factor, direction, status) feeds both flow charts."""
-    rows = list(
-        access.public(FactorFlow.objects.all())
-        .order_by()
-        .values("factor", "direction", "status")
-        .annotate(n=Count("pk"))
-    )
-    by_direction: dict[tuple[str, str], int] = defaultdict(int)
-    by_status: dict[tuple[str, str], int] = defaultdict(int)
-    for r in rows:
-        by_direction[r["factor"], r["direction"]] += r["n"]
-        by_status[r["factor"], r["status"]] += r["n"]
-    factors = present(Factor.choices, {r["factor"] for r in rows})
+    counts = figures.counts(FactorFlow, None, "factor", "direction", "status")
+    factors = present(Factor.choices, {factor for factor, _direction, _status in counts})
+
+    def by_factor_and(position: int, choices: list, chart_id: str, title: Any, description: Any):
+        values: dict[tuple[str, str], int] = defaultdict(int)
+        for key, n in counts.items():
+            values[key[0], key[position]] += n
+        return charts.BarChart(
+            chart_id=chart_id,
+            title=title,
+            description=description,
+            category_label=_("Factor"),
+            value_label=_("Number of factor flows"),
+            categories=factors,
+            series=present(choices, {key[position] for key in counts}),
+            values=dict(values),
+        )
+
     return [
-        charts.BarChart(
-            chart_id="flows-by-direction",
-            title=_("Factor flows by factor and direction"),
-            description=_(
+        by_factor_and(
+            1,
+            FactorFlow.Direction.choices,
+            "flows-by-direction",
+            _("Factor flows by factor and direction"),
+            _(
                 "One bar per innovation factor, divided by the direction it crosses the "
                 "border. The table gives every number."
             ),
-            category_label=_("Factor"),
-            value_label=_("Number of factor flows"),
-            categories=factors,
-            series=present(FactorFlow.Direction.choices, {r["direction"] for r in rows}),
-            values=dict(by_direction),
         ),
-        charts.BarChart(
-            chart_id="flows-by-status",
-            title=_("Factor flows by factor and status"),
-            description=_(
+        by_factor_and(
+            2,
+            FactorFlow.Status.choices,
+            "flows-by-status",
+            _("Factor flows by factor and status"),
+            _(
                 "One bar per innovation factor, divided by how far its flows have got. The "
                 "table gives every number."
             ),
-            category_label=_("Factor"),
-            value_label=_("Number of factor flows"),
-            categories=factors,
-            series=present(FactorFlow.Status.choices, {r["status"] for r in rows}),
-            values=dict(by_status),
         ),
     ]
 
@@ -205,8 +188,8 @@ COLLABORATION_PARAMETERS = ("field", "priority_area")
 # The strongest pairs drawn and listed: beyond a few dozen curves the drawing is unreadable,
 # and the limit keeps the page's cost flat however large the registry grows.
 MAX_PAIRS = 60
-NAME_FIELDS = ("name_en", "name_zh_hans", "name_zh_hant")
-TITLE_FIELDS = ("title_en", "title_zh_hans", "title_zh_hant")
+NAME_FIELDS = field_names("name")
+TITLE_FIELDS = field_names("title")
 
 
 @dataclass
@@ -368,16 +351,11 @@ def collaboration(request: HttpRequest) -> HttpResponse:
     ``field`` and ``priority_area`` (checked by the shared ProjectFilterSet; anything else, or a
     bad value, is a 400 naming it). Queries: 4 (research fields and priority areas for the
     filter form, the pairs, their shared projects)."""
-    errors: dict[str, list[str]] = {
-        name: [_("Unknown parameter.")]
-        for name in sorted(set(request.GET) - set(COLLABORATION_PARAMETERS))
-    }
     data = QueryDict(mutable=True)
     for name in COLLABORATION_PARAMETERS:
         data.setlist(name, request.GET.getlist(name))
     filterset = filters.ProjectFilterSet(data, queryset=access.public(Project.objects.all()))
-    if not filterset.is_valid():
-        errors.update(filterset.errors)
+    errors = filters.parameter_errors(request.GET, COLLABORATION_PARAMETERS, filterset=filterset)
     if errors:
         return render(request, "registry/public/bad_request.html", {"errors": errors}, status=400)
     pairs, more = collaboration_pairs(filterset.qs)

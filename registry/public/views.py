@@ -4,10 +4,11 @@ paths as the API, server-rendered HTML that works without JavaScript."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any, ClassVar
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Model, QuerySet
+from django.db.models import Count, Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.decorators import method_decorator
@@ -17,13 +18,12 @@ from django.views import View
 from django.views.decorators.cache import cache_control
 from django.views.decorators.vary import vary_on_headers
 
-from registry import access, filters
+from registry import access, filters, scripts, statistics
 from registry.models import (
     Facility,
     Organisation,
     PriorityArea,
     Project,
-    Publication,
     ResearchField,
     SubArea,
     ZoneSection,
@@ -40,15 +40,12 @@ def lang() -> str:
 @PUBLIC_CACHE
 def home(request: HttpRequest) -> HttpResponse:
     """The zone at a glance: two parks, their sub-areas, counts from the registry, the latest
-    published projects. Queries: sections, sub-areas, 2 counts, latest projects."""
-    facilities = access.public(Facility.objects.all())
-    by_section = dict(facilities.order_by().values_list("section").annotate(n=Count("pk")))
-    by_kind = (
-        facilities.order_by()
-        .values("section", "kind")
-        .annotate(n=Count("pk"))
-        .order_by("section", "kind")
-    )
+    published projects. Queries: 7 (facilities by park and kind, 3 counts, sections, sub-areas,
+    latest projects)."""
+    by_kind = statistics.counts(Facility, None, "section", "kind")
+    by_section: Counter = Counter()
+    for (section, _kind), n in by_kind.items():
+        by_section[section] += n
     sections = list(ZoneSection.objects.order_by("code"))
     sub_areas = list(SubArea.objects.order_by("section", "code"))
     kind_labels = dict(Facility.Kind.choices)
@@ -59,24 +56,18 @@ def home(request: HttpRequest) -> HttpResponse:
                 "sub_areas": [s for s in sub_areas if s.section == section.code],
                 "facilities": by_section.get(section.code, 0),
                 "kinds": [
-                    (kind_labels[row["kind"]], row["n"])
-                    for row in by_kind
-                    if row["section"] == section.code
+                    (kind_labels[kind], n)
+                    for (code, kind), n in sorted(by_kind.items())
+                    if code == section.code
                 ],
             }
             for section in sections
         ],
         "outside": by_section.get(Facility.Location.OUTSIDE, 0),
-        "project_count": access.public(Project.objects.all()).count(),
-        "cross_border_count": access.public(Project.objects.filter(cross_border=True)).count(),
-        "organisation_count": access.public(Organisation.objects.all()).count(),
-        "latest_projects": list(
-            # NULLS LAST as SQLite does: on PostgreSQL a record without a publication date
-            # would otherwise top the list of the latest.
-            access.public(Project.objects.all()).order_by(
-                F("published_at").desc(nulls_last=True), F("start_date").desc(nulls_last=True)
-            )[:6]
-        ),
+        "project_count": statistics.total(Project, None),
+        "cross_border_count": statistics.total(Project, None, cross_border=True),
+        "organisation_count": statistics.total(Organisation, None),
+        "latest_projects": statistics.latest_projects(None, 6),
     }
     return render(request, "registry/public/home.html", context)
 
@@ -118,12 +109,10 @@ class ListingView(View):
         return []
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        unknown = filters.unknown_parameters(self.filterset_class, request.GET.keys(), ("page",))
-        base = access.public(self.model.objects.with_relations(self.reads))
+        base = access.readable(self.model.objects.all(), None, self.reads)
         filterset = self.filterset_class(request.GET, queryset=base)
-        errors = dict(filterset.errors) if not filterset.is_valid() else {}
-        for name in unknown:
-            errors[name] = [_("Unknown parameter.")]
+        accepted = filters.accepted(self.filterset_class, "page")
+        errors = filters.parameter_errors(request.GET, accepted, filterset=filterset)
         page_number = request.GET.get("page", "1")
         if not page_number.isdigit() or int(page_number) < 1:
             # A malformed page is a bad value like any other (as in the API); a page past the
@@ -181,12 +170,33 @@ def labels(choices: list[tuple[str, Any]]) -> list[tuple[str, str]]:
     return [(value, str(label)) for value, label in choices]
 
 
-def section_choices() -> list[tuple[str, str]]:
-    return [(value, str(label)) for value, label in Facility.Location.choices]
-
-
 def taxonomy_choices(model: type[Model]) -> list[tuple[str, str]]:
     return [(item.code, item.display_name()) for item in model.objects.order_by("code")]
+
+
+def choice_facet(field: str, label: Any, choices: list[tuple[str, Any]]) -> Facet:
+    """A facet over one of the model's choice fields, filtered by the parameter of its name."""
+    return Facet(field, label, field, labels(choices))
+
+
+def topic_facets() -> list[Facet]:
+    """Research field and priority area, the facets of everything tagged with them."""
+    return [
+        Facet(
+            "field",
+            _("Research field"),
+            "fields",
+            taxonomy_choices(ResearchField),
+            through="fields__code",
+        ),
+        Facet(
+            "priority_area",
+            _("Priority area"),
+            "priority_areas",
+            taxonomy_choices(PriorityArea),
+            through="priority_areas__code",
+        ),
+    ]
 
 
 class FacilityList(ListingView):
@@ -202,30 +212,10 @@ class FacilityList(ListingView):
 
     def facets(self) -> list[Facet]:
         return [
-            Facet("section", _("Park"), "section", section_choices()),
-            Facet(
-                "kind", _("Kind"), "kind", [(v, str(label)) for v, label in Facility.Kind.choices]
-            ),
-            Facet(
-                "status",
-                _("Status"),
-                "status",
-                [(v, str(label)) for v, label in Facility.Status.choices],
-            ),
-            Facet(
-                "field",
-                _("Research field"),
-                "fields",
-                taxonomy_choices(ResearchField),
-                through="fields__code",
-            ),
-            Facet(
-                "priority_area",
-                _("Priority area"),
-                "priority_areas",
-                taxonomy_choices(PriorityArea),
-                through="priority_areas__code",
-            ),
+            choice_facet("section", _("Park"), Facility.Location.choices),
+            choice_facet("kind", _("Kind"), Facility.Kind.choices),
+            choice_facet("status", _("Status"), Facility.Status.choices),
+            *topic_facets(),
         ]
 
 
@@ -240,33 +230,11 @@ class ProjectList(ListingView):
     ]
 
     def facets(self) -> list[Facet]:
+        both_banks = [("True", _("Both banks")), ("False", _("One bank"))]
         return [
-            Facet(
-                "status",
-                _("Status"),
-                "status",
-                [(v, str(label)) for v, label in Project.Status.choices],
-            ),
-            Facet(
-                "cross_border",
-                _("Cross-border"),
-                "cross_border",
-                [("True", str(_("Both banks"))), ("False", str(_("One bank")))],
-            ),
-            Facet(
-                "field",
-                _("Research field"),
-                "fields",
-                taxonomy_choices(ResearchField),
-                through="fields__code",
-            ),
-            Facet(
-                "priority_area",
-                _("Priority area"),
-                "priority_areas",
-                taxonomy_choices(PriorityArea),
-                through="priority_areas__code",
-            ),
+            choice_facet("status", _("Status"), Project.Status.choices),
+            choice_facet("cross_border", _("Cross-border"), both_banks),
+            *topic_facets(),
         ]
 
 
@@ -278,18 +246,8 @@ class OrganisationList(ListingView):
 
     def facets(self) -> list[Facet]:
         return [
-            Facet(
-                "jurisdiction",
-                _("Jurisdiction"),
-                "jurisdiction",
-                [(v, str(label)) for v, label in Organisation.Jurisdiction.choices],
-            ),
-            Facet(
-                "kind",
-                _("Kind"),
-                "kind",
-                [(v, str(label)) for v, label in Organisation.Kind.choices],
-            ),
+            choice_facet("jurisdiction", _("Jurisdiction"), Organisation.Jurisdiction.choices),
+            choice_facet("kind", _("Kind"), Organisation.Kind.choices),
         ]
 
 
@@ -303,28 +261,21 @@ class DetailView(View):
     reads: ClassVar[tuple[str, ...] | None] = None
 
     def get(self, request: HttpRequest, public_id: str) -> HttpResponse:
-        record = (
-            access.public(self.model.objects.with_relations(self.reads))
-            .by_public_id(public_id)
-            .first()
-        )
-        if record is None:
-            gone = (
-                access.gone(self.model.objects.select_related("successor"))
-                .by_public_id(public_id)
-                .first()
-            )
-            if gone is None:
-                raise Http404
-            successor = gone.successor
-            if successor is not None and successor.publication != Publication.PUBLISHED:
-                successor = None
+        found = access.lookup(self.model.objects.all(), public_id, None, self.reads)
+        if found.tombstone is not None:
             return render(
                 request,
                 "registry/public/gone.html",
-                {"record": gone, "successor": successor, "kind": self.model._meta.model_name},
+                {
+                    "record": found.tombstone,
+                    "successor": found.successor,
+                    "kind": self.model._meta.model_name,
+                },
                 status=410,
             )
+        if found.record is None:
+            raise Http404
+        record = found.record
         context = {"record": record, **self.extra(record)}
         # "<" escaped so that no text in a record can close the script element.
         context["json_ld"] = json.dumps(self.json_ld(request, record), ensure_ascii=False).replace(
@@ -349,19 +300,6 @@ class DetailView(View):
         }
 
 
-def is_published(record: Model | None) -> bool:
-    """Whether the public may see this related record (access.py decides; no query)."""
-    return record is not None and access.can_view(None, record)
-
-
-def names_by_script(record: Model, stem: str = "name") -> dict[str, str]:
-    return {
-        key: getattr(record, f"{stem}_{suffix}")
-        for key, suffix in (("en", "en"), ("zh-Hans", "zh_hans"), ("zh-Hant", "zh_hant"))
-        if getattr(record, f"{stem}_{suffix}")
-    }
-
-
 class FacilityDetail(DetailView):
     model = Facility
     template_name = "registry/public/facility_detail.html"
@@ -372,7 +310,7 @@ class FacilityDetail(DetailView):
         flows = list(access.public(record.flows.select_related("mechanism")))
         for flow in flows:
             # A policy instrument that is not published is neither named nor linked.
-            flow.public_mechanism = flow.mechanism if is_published(flow.mechanism) else None
+            flow.public_mechanism = access.shown(None, flow.mechanism)
         return {
             "hosts": access.public(record.hosts.all()),
             "children": access.public(record.children.all()),
@@ -380,9 +318,7 @@ class FacilityDetail(DetailView):
                 Project.objects.filter(participations__facility=record).distinct()
             ),
             "flows": flows,
-            "parent": record.parent
-            if record.parent and record.parent.publication == Publication.PUBLISHED
-            else None,
+            "parent": access.shown(None, record.parent),
         }
 
     def json_ld(self, request: HttpRequest, record: Facility) -> dict[str, Any]:
@@ -390,7 +326,9 @@ class FacilityDetail(DetailView):
             **super().json_ld(request, record),
             "@type": "Place" if record.kind == Facility.Kind.SITE else "ResearchOrganization",
             "alternateName": [
-                v for v in names_by_script(record).values() if v != record.display_name(lang())
+                name
+                for name in scripts.by_key(record, "name", skip_blank=True).values()
+                if name != record.display_name(lang())
             ],
         }
         if record.address:
@@ -411,17 +349,15 @@ class ProjectDetail(DetailView):
     template_name = "registry/public/project_detail.html"
 
     def extra(self, record: Project) -> dict[str, Any]:
-        # An organisation, facility or scheme that is not published is neither named nor
-        # linked: the page shows what the public may see, as the API's brief objects do.
-        participations = [p for p in record.participations.all() if is_published(p.organisation)]
+        # The page shows what the public may see, as the API does: participants and funding
+        # lines of published organisations (access.readable restricts the prefetches), and
+        # neither names nor links a facility or scheme that is not published.
+        participations = list(record.participations.all())
         for participation in participations:
-            participation.public_facility = (
-                participation.facility if is_published(participation.facility) else None
-            )
+            participation.public_facility = access.shown(None, participation.facility)
         funding = list(record.funding_lines.all())
         for line in funding:
-            line.public_funder = line.funder if is_published(line.funder) else None
-            line.public_scheme = line.scheme if is_published(line.scheme) else None
+            line.public_scheme = access.shown(None, line.scheme)
         by_currency: dict[str, Any] = {}
         for line in funding:
             by_currency.setdefault(line.currency, []).append(line)
@@ -436,8 +372,8 @@ class ProjectDetail(DetailView):
                 if any(p.side == value for p in participations)
             ],
             "funding_by_currency": sorted(by_currency.items()),
-            "outputs": [o for o in record.outputs.all() if o.publication == Publication.PUBLISHED],
-            "flows": [f for f in record.flows.all() if f.publication == Publication.PUBLISHED],
+            "outputs": list(record.outputs.all()),
+            "flows": list(record.flows.all()),
         }
 
     def json_ld(self, request: HttpRequest, record: Project) -> dict[str, Any]:
@@ -457,7 +393,7 @@ class OrganisationDetail(DetailView):
         relationships = list(record.relations.all())
         for relation in relationships:
             # A related organisation that is not published shows only the name ROR gave it.
-            relation.public_target = relation.target if is_published(relation.target) else None
+            relation.public_target = access.shown(None, relation.target)
         return {
             "facilities": access.public(record.hosted_facilities.all()),
             "projects": access.public(

@@ -8,9 +8,9 @@ from django import template
 from django.urls import translate_url
 from django.utils.translation import get_language
 
-register = template.Library()
+from registry import scripts
 
-SCRIPTS = ("en", "zh-hans", "zh-hant")
+register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
@@ -30,15 +30,16 @@ def translated_url(context: dict[str, Any], language: str) -> str:
 @register.filter
 def shown(record: Any, stem: str = "name") -> str:
     """A record's text in the page's language, with DESIGN.md's fallback."""
-    from registry.models.base import localised
-
-    return localised(record, stem, get_language())
+    return scripts.localised(record, stem, get_language())
 
 
 @register.filter
 def in_scripts(record: Any, stem: str = "name") -> list[tuple[str, str]]:
     """The record's text in each script it has, as (language, text): none is shown missing."""
-    texts = ((lang, getattr(record, f"{stem}_{lang.replace('-', '_')}")) for lang in SCRIPTS)
+    texts = (
+        (lang, getattr(record, name))
+        for lang, name in zip(scripts.LANGUAGES, scripts.field_names(stem), strict=True)
+    )
     return [(lang, text) for lang, text in texts if text]
 
 

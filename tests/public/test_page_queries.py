@@ -105,9 +105,9 @@ ORGANISATION_FILTERS = "jurisdiction=hong_kong&kind=university&q=university&orde
 
 # Each page's queries, in the order it runs them.
 PINNED: dict[str, tuple[str, int]] = {
-    # facilities by park, by park and kind; the parks; their sub-areas; 3 counts (projects,
+    # facilities by park and kind; the parks; their sub-areas; 3 counts (projects,
     # cross-border projects, organisations); the latest projects.
-    "home": ("/en/", 8),
+    "home": ("/en/", 7),
     # the research fields and priority areas (facet choices); the count; the page (with its
     # sub-areas joined); one GROUP BY per facet: park, kind, status, field, priority area.
     "facilities": ("/en/facilities/", 9),

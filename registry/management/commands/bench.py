@@ -21,6 +21,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from registry import access
 from registry.models import Facility, Project
 
 ENDPOINTS = (
@@ -114,7 +115,7 @@ class Command(BaseCommand):
 
             def floor(model: Any = model, fields: tuple = fields) -> None:
                 rows = list(
-                    model.objects.filter(publication="published")
+                    access.public(model.objects.all())
                     .order_by(*model._meta.ordering)
                     .values(*fields)[:100]
                 )
