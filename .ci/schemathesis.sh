@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Schemathesis (RECIPES.md) against the running API: every check, every operation, twice —
+# Schemathesis against the running API: every check, every operation, twice —
 # once as the public and once as a partner with a read+write token. Fails if either run has
 # any failure. Run from the repo root after `make test` (which creates .venv):
 #     bash .ci/schemathesis.sh

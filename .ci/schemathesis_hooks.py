@@ -108,8 +108,8 @@ def real_body(body: Any) -> Any:
     return mapped
 
 
-# Rules across fields that JSON Schema cannot state (DESIGN.md; the API answers 400 when
-# they are broken): an end date is not before its start date, a value has a currency, and a
+# Rules across fields that JSON Schema cannot state (docs/architecture.md §8; the API answers
+# 400 when they are broken): an end date is not before its start date, a value has a currency, and a
 # flow has a project or a facility. A POST or PUT meets the last two through the schema. A
 # PATCH, and a PUT too (as in DRF, a field a PUT leaves out keeps its stored value: a PUT
 # of an end date alone is checked against the stored start date), is merged with the stored

@@ -6,7 +6,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-not-a-secret")
 
 from hetao.settings import *  # noqa: F403
 
-# The manifest storage needs collectstatic; tests use the plain storage (RECIPES.md).
+# The manifest storage needs collectstatic; tests use the plain storage.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},

@@ -1,4 +1,4 @@
-"""Who sees and who may change what: the ONLY place that decides it (DESIGN.md, Who uses it).
+"""Who sees and who may change what: the ONLY place that decides it (docs/architecture.md §1).
 
 Every face (admin, API, public pages, exports) asks these functions; none filters "published"
 by hand. The roles:

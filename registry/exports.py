@@ -1,4 +1,4 @@
-"""Open-data dumps (DESIGN.md, Commands: ``export_dump``; Public pages: ``data/``).
+"""Open-data dumps (docs/architecture.md §10–11: ``export_dump``, ``data/``).
 
 ``write_dump(directory)`` writes, for every curated resource and the reference data, a JSON file
 in the API representation (the API's own serializers, as the anonymous public sees them) and a

@@ -1,6 +1,6 @@
 """The FilterSets, one per resource, shared by the REST API and the public pages.
 
-Conventions (DESIGN.md, REST API):
+Conventions (docs/architecture.md §6):
 - a repeated parameter means OR: ``?kind=laboratory&kind=lab_cluster``;
 - ``<name>__n`` excludes: ``?status__n=closed``;
 - related records are named by public id (``host=org-…``), reference data by code
@@ -264,8 +264,22 @@ def ordering(*fields: str) -> django_filters.OrderingFilter:
     return django_filters.OrderingFilter(fields=[(f, f) for f in fields])
 
 
+def between(
+    filter_class: type[django_filters.Filter], field: str
+) -> tuple[django_filters.Filter, django_filters.Filter]:
+    """A range's two filters: at least (``…_after``, ``…_min``), then at most."""
+    return (
+        filter_class(field_name=field, lookup_expr="gte"),
+        filter_class(field_name=field, lookup_expr="lte"),
+    )
+
+
 class CuratedFilterSet(django_filters.FilterSet):
     """What every curated resource can be filtered by."""
+
+    class Meta:
+        # Only the filters declared here: a model field is never a filter by accident.
+        fields: ClassVar[list[str]] = []
 
     q = django_filters.CharFilter(method="filter_q", label=_("search"), max_length=200)
     q._spectacular_annotation = {"field": {"type": "string", "maxLength": 200}}
@@ -289,13 +303,11 @@ class OrganisationFilterSet(CuratedFilterSet):
     status = choice(Organisation.Status.choices)
     status__n = not_choice(Organisation.Status.choices, "status")
     ror_id = AnyOf(field_name="ror_id", check=ror_id)
-    established_after = YearFilter(field_name="established", lookup_expr="gte")
-    established_before = YearFilter(field_name="established", lookup_expr="lte")
+    established_after, established_before = between(YearFilter, "established")
     ordering = ordering("name_en", "established", "updated_at", "created_at")
 
-    class Meta:
+    class Meta(CuratedFilterSet.Meta):
         model = Organisation
-        fields: ClassVar[list[str]] = []
 
 
 class FacilityFilterSet(CuratedFilterSet):
@@ -309,15 +321,12 @@ class FacilityFilterSet(CuratedFilterSet):
     host = AnyOf(check=public_id_of("org"), through=via(Facility, "hosts__public_id"))
     field = AnyOf(check=code, through=with_field(Facility))
     priority_area = AnyOf(check=code, through=via(Facility, "priority_areas__code"))
-    opened_after = django_filters.DateFilter(field_name="opened_on", lookup_expr="gte")
-    opened_before = django_filters.DateFilter(field_name="opened_on", lookup_expr="lte")
-    floor_area_min = BoundedNumberFilter(field_name="floor_area_m2", lookup_expr="gte")
-    floor_area_max = BoundedNumberFilter(field_name="floor_area_m2", lookup_expr="lte")
+    opened_after, opened_before = between(django_filters.DateFilter, "opened_on")
+    floor_area_min, floor_area_max = between(BoundedNumberFilter, "floor_area_m2")
     ordering = ordering("name_en", "opened_on", "floor_area_m2", "updated_at", "created_at")
 
-    class Meta:
+    class Meta(CuratedFilterSet.Meta):
         model = Facility
-        fields: ClassVar[list[str]] = []
 
 
 class ProjectFilterSet(CuratedFilterSet):
@@ -336,10 +345,8 @@ class ProjectFilterSet(CuratedFilterSet):
     )
     side = AnyOf(check=one_of(Side.values), through=via(Project, "participations__side"))
     cross_border = StrictBooleanFilter(field_name="cross_border")
-    started_after = django_filters.DateFilter(field_name="start_date", lookup_expr="gte")
-    started_before = django_filters.DateFilter(field_name="start_date", lookup_expr="lte")
-    ended_after = django_filters.DateFilter(field_name="end_date", lookup_expr="gte")
-    ended_before = django_filters.DateFilter(field_name="end_date", lookup_expr="lte")
+    started_after, started_before = between(django_filters.DateFilter, "start_date")
+    ended_after, ended_before = between(django_filters.DateFilter, "end_date")
     funder = AnyOf(
         check=public_id_of("org"), through=via(Project, "funding_lines__funder__public_id")
     )
@@ -352,9 +359,8 @@ class ProjectFilterSet(CuratedFilterSet):
     key_achievement = StrictBooleanFilter(method="filter_key_achievement")
     ordering = ordering("start_date", "end_date", "title_en", "updated_at", "created_at")
 
-    class Meta:
+    class Meta(CuratedFilterSet.Meta):
         model = Project
-        fields: ClassVar[list[str]] = []
 
     def filter_amount_min(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         """Projects with a funding line of at least ``value`` (in its own currency; combine
@@ -382,13 +388,11 @@ class OutputFilterSet(CuratedFilterSet):
     kind__n = not_choice(Output.Kind.choices, "kind")
     project = AnyOf(field_name="project__public_id", check=public_id_of("prj"))
     key_achievement = StrictBooleanFilter(field_name="key_achievement")
-    date_after = django_filters.DateFilter(field_name="date", lookup_expr="gte")
-    date_before = django_filters.DateFilter(field_name="date", lookup_expr="lte")
+    date_after, date_before = between(django_filters.DateFilter, "date")
     ordering = ordering("date", "title_en", "updated_at", "created_at")
 
-    class Meta:
+    class Meta(CuratedFilterSet.Meta):
         model = Output
-        fields: ClassVar[list[str]] = []
 
 
 class FactorFlowFilterSet(CuratedFilterSet):
@@ -401,17 +405,14 @@ class FactorFlowFilterSet(CuratedFilterSet):
     project = AnyOf(field_name="project__public_id", check=public_id_of("prj"))
     facility = AnyOf(field_name="facility__public_id", check=public_id_of("fac"))
     currency = AnyOf(field_name="currency", check=currency)
-    value_min = BoundedNumberFilter(field_name="value", lookup_expr="gte")
-    value_max = BoundedNumberFilter(field_name="value", lookup_expr="lte")
-    quantity_min = BoundedNumberFilter(field_name="quantity", lookup_expr="gte")
-    quantity_max = BoundedNumberFilter(field_name="quantity", lookup_expr="lte")
+    value_min, value_max = between(BoundedNumberFilter, "value")
+    quantity_min, quantity_max = between(BoundedNumberFilter, "quantity")
     period_after = django_filters.DateFilter(field_name="period_start", lookup_expr="gte")
     period_before = django_filters.DateFilter(field_name="period_end", lookup_expr="lte")
     ordering = ordering("period_start", "factor", "direction", "updated_at", "created_at")
 
-    class Meta:
+    class Meta(CuratedFilterSet.Meta):
         model = FactorFlow
-        fields: ClassVar[list[str]] = []
 
 
 class PolicyInstrumentFilterSet(CuratedFilterSet):
@@ -419,15 +420,12 @@ class PolicyInstrumentFilterSet(CuratedFilterSet):
     status__n = not_choice(PolicyInstrument.Status.choices, "status")
     issuer = AnyOf(field_name="issuer__public_id", check=public_id_of("org"))
     factor = django_filters.MultipleChoiceFilter(choices=Factor.choices, method="filter_factor")
-    issued_after = django_filters.DateFilter(field_name="issued_on", lookup_expr="gte")
-    issued_before = django_filters.DateFilter(field_name="issued_on", lookup_expr="lte")
-    effective_after = django_filters.DateFilter(field_name="effective_on", lookup_expr="gte")
-    effective_before = django_filters.DateFilter(field_name="effective_on", lookup_expr="lte")
+    issued_after, issued_before = between(django_filters.DateFilter, "issued_on")
+    effective_after, effective_before = between(django_filters.DateFilter, "effective_on")
     ordering = ordering("issued_on", "effective_on", "name_en", "updated_at", "created_at")
 
-    class Meta:
+    class Meta(CuratedFilterSet.Meta):
         model = PolicyInstrument
-        fields: ClassVar[list[str]] = []
 
     def filter_factor(self, queryset: QuerySet, name: str, values: list[str]) -> QuerySet:
         # The factors are a JSON list; a quoted value matches one whole item on every database.
@@ -442,9 +440,8 @@ class FundingSchemeFilterSet(CuratedFilterSet):
     currency = AnyOf(check=currency, through=via(FundingScheme, "ceilings__currency"))
     ordering = ordering("name_en", "updated_at", "created_at")
 
-    class Meta:
+    class Meta(CuratedFilterSet.Meta):
         model = FundingScheme
-        fields: ClassVar[list[str]] = []
 
 
 FILTERSETS: dict[type, type[CuratedFilterSet]] = {
@@ -461,15 +458,12 @@ FILTERSETS: dict[type, type[CuratedFilterSet]] = {
 }
 
 
-class ResearchFieldFilterSet(django_filters.FilterSet):
+class ReferenceFilterSet(django_filters.FilterSet):
+    """Reference data, searched by code or name in any script."""
+
     q = django_filters.CharFilter(method="filter_q", max_length=200)
-    parent = AnyOf(field_name="parent__code", check=code)
-    level = django_filters.ChoiceFilter(
-        choices=(("major", _("major fields")), ("field", _("fields"))), method="filter_level"
-    )
 
     class Meta:
-        model = ResearchField
         fields: ClassVar[list[str]] = []
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -483,18 +477,23 @@ class ResearchFieldFilterSet(django_filters.FilterSet):
             )
         return queryset
 
+
+class ResearchFieldFilterSet(ReferenceFilterSet):
+    parent = AnyOf(field_name="parent__code", check=code)
+    level = django_filters.ChoiceFilter(
+        choices=(("major", _("major fields")), ("field", _("fields"))), method="filter_level"
+    )
+
+    class Meta(ReferenceFilterSet.Meta):
+        model = ResearchField
+
     def filter_level(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.filter(parent__isnull=value == "major")
 
 
-class PriorityAreaFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="filter_q", max_length=200)
-
-    class Meta:
+class PriorityAreaFilterSet(ReferenceFilterSet):
+    class Meta(ReferenceFilterSet.Meta):
         model = PriorityArea
-        fields: ClassVar[list[str]] = []
-
-    filter_q = ResearchFieldFilterSet.filter_q
 
 
 def accepted(filterset_class: type[django_filters.FilterSet], *extra: str) -> tuple[str, ...]:

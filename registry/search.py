@@ -7,7 +7,7 @@ HKUST finds hkust, and ＨＫＵＳＴ finds both.
 
 Matching is a plain substring test on the pre-normalised column (``contains``, never
 ``icontains``): on PostgreSQL that is served by the ``gin_trgm_ops`` index on ``search_text``
-(RECIPES.md: ``icontains`` wraps the column in UPPER() and no trigram index serves it).
+(measured: ``icontains`` wraps the column in UPPER() and no trigram index serves it).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Publication states and the transitions between them (DESIGN.md, Workflow).
+"""Publication states and the transitions between them (docs/architecture.md §5).
 
     draft ──submit──▶ in_review ──publish──▶ published ──retract──▶ retracted
       ▲                  │                                           │
@@ -101,13 +101,18 @@ def create(model: type[R], *, user: Any, values: dict[str, Any], curating_sectio
     ``admit``-ted for ``user``, validated (ValidationError keyed by model field) and saved with
     its history row and change event. Returns the saved record."""
     fields, related = split_related(model, values)
-    record = model(**fields)
+    return add(model(**fields), user=user, curating_section=curating_section, related=related)
+
+
+def add(record: R, *, user: Any, curating_section: Any = None, related: dict | None = None) -> R:
+    """Save a new record whose fields are set (a form's, an imported row's), ``admit``-ted for
+    ``user``, validated, with its many-to-many ``related`` values. Returns it saved."""
     admit(record, user=user, curating_section=curating_section)
-    record.public_id = mint_unique_public_id(model)
+    record.public_id = record.public_id or mint_unique_public_id(type(record))
     check_record(record)
     with transaction.atomic():
         record.save(user=user)
-        for name, items in related.items():
+        for name, items in (related or {}).items():
             getattr(record, name).set(items)
     return record
 
@@ -381,7 +386,7 @@ def reject_change_request(change_request: ChangeRequest, *, user: Any, comment: 
         _decide(change_request, user, ChangeRequest.State.REJECTED, comment.strip())
 
 
-# What partners may never set (DESIGN.md, REST API), whatever a request contains.
+# What partners may never set (docs/architecture.md §8), whatever a request contains.
 PROTECTED_FIELDS = {
     "publication",
     "curating_section",

@@ -55,16 +55,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     show_full_result_count = False
     list_select_related = ("user",)
     readonly_fields = ("key_prefix", "user", "scopes", "created_at", "last_used_at", "revoked_at")
-    fields = (
-        "key_prefix",
-        "user",
-        "name",
-        "scopes",
-        "created_at",
-        "expires_at",
-        "last_used_at",
-        "revoked_at",
-    )
+    fields = list_display  # the form shows what the list shows
     actions = ("revoke_selected",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -195,16 +195,18 @@ class CuratedRecordAdmin(SimpleHistoryAdmin):
     def save_model(
         self, request: HttpRequest, obj: CuratedRecord, form: forms.Form, change: bool
     ) -> None:
-        if not change and not access.can_create(
-            request.user, curating_section=obj.curating_section, owner_id=obj.owner_id
-        ):
-            raise PermissionDenied
-        if change:
-            # Publication moves only through the workflow; a revert restores content only.
-            stored = type(obj)._base_manager.filter(pk=obj.pk).values(*WORKFLOW_FIELDS).first()
-            for field, value in (stored or {}).items():
-                setattr(obj, field, value)
-        expected = form.cleaned_data.get("expected_version") if change else None
+        if not change:
+            # Added as any new record is: a draft of the section the form names.
+            try:
+                workflow.add(obj, user=request.user, curating_section=obj.curating_section)
+            except workflow.NotPermitted as error:
+                raise PermissionDenied(str(error)) from error
+            return
+        # Publication moves only through the workflow; a revert restores content only.
+        stored = type(obj)._base_manager.filter(pk=obj.pk).values(*WORKFLOW_FIELDS).first()
+        for field, value in (stored or {}).items():
+            setattr(obj, field, value)
+        expected = form.cleaned_data.get("expected_version")
         try:
             obj.save(user=request.user, expected_version=expected)
         except StaleRecordError as error:  # a race the form's locked check makes near-impossible

@@ -42,8 +42,6 @@ from registry.models import (
 )
 from registry.scripts import field_names
 
-NAMES = field_names("name")
-
 
 class ParentScopedInline(admin.TabularInline):
     """Rows of a record are changed by whoever may change the record itself."""
@@ -118,9 +116,7 @@ class OutputInline(CuratedChildInline):
     fields = (
         "public_id",
         "kind",
-        "title_en",
-        "title_zh_hans",
-        "title_zh_hant",
+        *field_names("title"),
         "date",
         "identifier",
         "key_achievement",
@@ -177,9 +173,7 @@ class OrganisationAdmin(TabularImportExport, CuratedRecordAdmin):
 
     list_display = (
         "public_id",
-        "name_en",
-        "name_zh_hans",
-        "name_zh_hant",
+        *field_names("name"),
         "acronym",
         "kind",
         "jurisdiction",
@@ -217,9 +211,7 @@ class FacilityAdmin(TabularImportExport, CuratedRecordAdmin):
     export_prefetch = ("hosts", "fields", "priority_areas", "parent", "sub_area", "owner")
     list_display = (
         "public_id",
-        "name_en",
-        "name_zh_hans",
-        "name_zh_hant",
+        *field_names("name"),
         "kind",
         "section",
         "sub_area",
@@ -278,9 +270,7 @@ class ProjectAdmin(TabularImportExport, CuratedRecordAdmin):
     )
     list_display = (
         "public_id",
-        "title_en",
-        "title_zh_hans",
-        "title_zh_hant",
+        *field_names("title"),
         "status",
         "cross_border",
         "start_date",
@@ -459,7 +449,7 @@ class FundingSchemeAdmin(CuratedRecordAdmin):
 class ReferenceDataAdmin(SimpleHistoryAdmin):
     """Taxonomies belong to the zone editors; curators read them and pick from them."""
 
-    search_fields = ("code", *NAMES)
+    search_fields = ("code", *field_names("name"))
     show_full_result_count = False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -474,22 +464,22 @@ class ReferenceDataAdmin(SimpleHistoryAdmin):
 
 @admin.register(ZoneSection)
 class ZoneSectionAdmin(ReferenceDataAdmin):
-    list_display = ("code", *NAMES, "area_km2")
+    list_display = ("code", *field_names("name"), "area_km2")
 
 
 @admin.register(SubArea)
 class SubAreaAdmin(ReferenceDataAdmin):
-    list_display = ("code", *NAMES, "section", "area_km2")
+    list_display = ("code", *field_names("name"), "section", "area_km2")
     list_filter = ("section",)
 
 
 @admin.register(ResearchField)
 class ResearchFieldAdmin(ReferenceDataAdmin):
-    list_display = ("code", *NAMES, "parent")
+    list_display = ("code", *field_names("name"), "parent")
     list_select_related = ("parent",)
     list_filter = (("parent", admin.RelatedOnlyFieldListFilter),)
 
 
 @admin.register(PriorityArea)
 class PriorityAreaAdmin(ReferenceDataAdmin):
-    list_display = ("code", *NAMES)
+    list_display = ("code", *field_names("name"))

@@ -1,1 +1,1 @@
-"""Face 1, the partner REST API under /api/v1/ (DESIGN.md, REST API)."""
+"""Face 1, the partner REST API under /api/v1/ (docs/architecture.md §8)."""

@@ -20,39 +20,44 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 TYPE_BASE = "urn:hetao-registry:problem:"
 
 
-class PreconditionRequired(exceptions.APIException):
-    status_code = status.HTTP_428_PRECONDITION_REQUIRED
+class Problem(exceptions.APIException):
+    """A kind of API error of the registry's own, with its status and code as class
+    arguments: ``class Conflict(Problem, status_code=409, code="conflict")``."""
+
+    def __init_subclass__(cls, *, status_code: int, code: str, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.status_code, cls.default_code = status_code, code
+
+
+class PreconditionRequired(
+    Problem, status_code=status.HTTP_428_PRECONDITION_REQUIRED, code="precondition_required"
+):
     default_detail = _("Send If-Match with the ETag you last read: writes must not be blind.")
-    default_code = "precondition_required"
 
 
-class PreconditionFailed(exceptions.APIException):
-    status_code = status.HTTP_412_PRECONDITION_FAILED
+class PreconditionFailed(
+    Problem, status_code=status.HTTP_412_PRECONDITION_FAILED, code="precondition_failed"
+):
     default_detail = _(
         "The record changed since you read it (your If-Match no longer matches its ETag). "
         "Read it again and reapply your change."
     )
-    default_code = "precondition_failed"
 
 
-class PayloadTooLarge(exceptions.APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+class PayloadTooLarge(
+    Problem, status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, code="payload_too_large"
+):
     default_detail = _("The request body is too large.")
-    default_code = "payload_too_large"
 
 
-class Conflict(exceptions.APIException):
-    status_code = status.HTTP_409_CONFLICT
+class Conflict(Problem, status_code=status.HTTP_409_CONFLICT, code="conflict"):
     default_detail = _("Other records refer to this one; it cannot be deleted (retract it).")
-    default_code = "conflict"
 
 
-class Gone(exceptions.APIException):
+class Gone(Problem, status_code=status.HTTP_410_GONE, code="gone"):
     """A retracted record: 410 with its tombstone."""
 
-    status_code = status.HTTP_410_GONE
     default_detail = _("This record was retracted.")
-    default_code = "gone"
 
     def __init__(self, tombstone: dict[str, Any]) -> None:
         super().__init__(tombstone.get("reason") or self.default_detail)

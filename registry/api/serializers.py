@@ -104,7 +104,7 @@ class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
 
     def to_internal_value(self, data: Any) -> Any:
         """A key that is no field at all is a mistake worth telling (read-only fields sent
-        back from a GET are quietly ignored, as DESIGN.md says)."""
+        back from a GET are quietly ignored, as docs/architecture.md §8 says)."""
         if isinstance(data, dict):
             model_fields = {f.name for f in self.Meta.model._meta.get_fields()}
             unknown = sorted(set(data) - set(self.fields) - model_fields)

@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from import_export import fields, resources, widgets
 
-from registry import access
+from registry import access, workflow
 from registry import resources as registry_resources
 from registry.models import (
     CuratedRecord,
@@ -99,45 +99,42 @@ class PublicIdWidget(widgets.ForeignKeyWidget):
         return found
 
 
-class PublicIdsWidget(widgets.ManyToManyWidget):
-    def __init__(self, model: type[CuratedRecord]) -> None:
-        super().__init__(model, separator=LIST_SEPARATOR, field="public_id")
+class ListedWidget(widgets.ManyToManyWidget):
+    """Records by public id (``org-abc12345; org-def67890``), or reference data by code
+    (``2.2; 3.1`` for research fields); an id or code that names nothing is a clear error."""
+
+    def __init__(self, model: type[Model], field: str = "public_id") -> None:
+        super().__init__(model, separator=LIST_SEPARATOR, field=field)
 
     def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> QuerySet:
-        ids = ListWidget().clean(value)
-        found = self.model.objects.filter(public_id__in=[i.lower() for i in ids])
-        missing = {i.lower() for i in ids} - set(found.values_list("public_id", flat=True))
-        if missing:
-            raise ValueError(
-                f"no {self.model._meta.verbose_name} has the id {', '.join(sorted(missing))}"
-            )
-        return found
+        wanted = ListWidget().clean(value)
+        if self.field == "public_id":
+            wanted = [public_id.lower() for public_id in wanted]
+        found = self.model.objects.filter(**{f"{self.field}__in": wanted})
+        missing = sorted(set(wanted) - set(found.values_list(self.field, flat=True)))
+        if not missing:
+            return found
+        kind = self.model._meta.verbose_name
+        if self.field == "public_id":
+            raise ValueError(f"no {kind} has the id {', '.join(missing)}")
+        raise ValueError(f"unknown {kind}: {', '.join(missing)}")
 
 
-class CodesWidget(widgets.ManyToManyWidget):
-    """Reference data by code (``2.2; 3.1`` for research fields)."""
-
-    def __init__(self, model: type[Model]) -> None:
-        super().__init__(model, separator=LIST_SEPARATOR, field="code")
-
-    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> QuerySet:
-        codes = ListWidget().clean(value)
-        found = self.model.objects.filter(code__in=codes)
-        missing = set(codes) - set(found.values_list("code", flat=True))
-        if missing:
-            raise ValueError(
-                f"unknown {self.model._meta.verbose_name}: {', '.join(sorted(missing))}"
-            )
-        return found
+def column(name: str, widget: widgets.Widget | None = None, **kwargs: Any) -> fields.Field:
+    """The table's column ``name`` for the model field of that name (``attribute=`` says
+    otherwise)."""
+    kwargs.setdefault("attribute", name)
+    return fields.Field(column_name=name, widget=widget, **kwargs)
 
 
 class CuratedResource(resources.ModelResource):
     """Shared rules: lookup by public id or natural key, access checks, attributed saves."""
 
-    id = fields.Field(attribute="public_id", column_name="id", readonly=True)
-    sources = fields.Field(attribute="sources", column_name="sources", widget=ListWidget())
-    publication = fields.Field(attribute="publication", column_name="publication", readonly=True)
-    version = fields.Field(attribute="version", column_name="version", readonly=True)
+    id = column("id", attribute="public_id", readonly=True)
+    sources = column("sources", ListWidget())
+    owner = column("owner", PublicIdWidget(Organisation))
+    publication = column("publication", readonly=True)
+    version = column("version", readonly=True)
 
     # The natural key used when a row has no id: model field names.
     natural_key: tuple[str, ...] = ()
@@ -213,15 +210,17 @@ class CuratedResource(resources.ModelResource):
             raise ValidationError(errors)
 
     def do_instance_save(self, instance: CuratedRecord, is_create: bool) -> None:
+        """A new row is added as any new record is (registry/workflow.py): a draft of the
+        section its row names; a known one is saved as one more version."""
         instance._change_reason = "import"
-        instance.save(user=self.user)
+        if is_create:
+            workflow.add(instance, user=self.user, curating_section=instance.curating_section)
+        else:
+            instance.save(user=self.user)
 
 
 class OrganisationResource(CuratedResource):
-    aliases = fields.Field(attribute="aliases", column_name="aliases", widget=ListWidget())
-    owner = fields.Field(
-        attribute="owner", column_name="owner", widget=PublicIdWidget(Organisation)
-    )
+    aliases = column("aliases", ListWidget())
     natural_key = ("ror_id",)
 
     class Meta(CuratedResource.Meta):
@@ -244,24 +243,11 @@ class OrganisationResource(CuratedResource):
 
 
 class FacilityResource(CuratedResource):
-    sub_area = fields.Field(
-        attribute="sub_area",
-        column_name="sub_area",
-        widget=widgets.ForeignKeyWidget(SubArea, field="code"),
-    )
-    parent = fields.Field(attribute="parent", column_name="parent", widget=PublicIdWidget(Facility))
-    hosts = fields.Field(
-        attribute="hosts", column_name="hosts", widget=PublicIdsWidget(Organisation)
-    )
-    fields_ = fields.Field(
-        attribute="fields", column_name="fields", widget=CodesWidget(ResearchField)
-    )
-    priority_areas = fields.Field(
-        attribute="priority_areas", column_name="priority_areas", widget=CodesWidget(PriorityArea)
-    )
-    owner = fields.Field(
-        attribute="owner", column_name="owner", widget=PublicIdWidget(Organisation)
-    )
+    sub_area = column("sub_area", widgets.ForeignKeyWidget(SubArea, field="code"))
+    parent = column("parent", PublicIdWidget(Facility))
+    hosts = column("hosts", ListedWidget(Organisation))
+    fields_ = column("fields", ListedWidget(ResearchField, "code"))
+    priority_areas = column("priority_areas", ListedWidget(PriorityArea, "code"))
     natural_key = ("name_en", "section")
 
     class Meta(CuratedResource.Meta):
@@ -312,17 +298,10 @@ class ParticipantsField(fields.Field):
 
 
 class ProjectResource(CuratedResource):
-    fields_ = fields.Field(
-        attribute="fields", column_name="fields", widget=CodesWidget(ResearchField)
-    )
-    priority_areas = fields.Field(
-        attribute="priority_areas", column_name="priority_areas", widget=CodesWidget(PriorityArea)
-    )
-    owner = fields.Field(
-        attribute="owner", column_name="owner", widget=PublicIdWidget(Organisation)
-    )
+    fields_ = column("fields", ListedWidget(ResearchField, "code"))
+    priority_areas = column("priority_areas", ListedWidget(PriorityArea, "code"))
     participants = ParticipantsField()
-    cross_border = fields.Field(attribute="cross_border", column_name="cross_border", readonly=True)
+    cross_border = column("cross_border", readonly=True)
     natural_key = ("title_en", "curating_section")
 
     class Meta(CuratedResource.Meta):

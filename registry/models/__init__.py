@@ -1,4 +1,4 @@
-"""The core data model, one module per entity family (DESIGN.md)."""
+"""The core data model, one module per entity family (docs/architecture.md §7)."""
 
 from registry.models.accounts import ApiToken, PartnerAccount
 from registry.models.base import CuratedRecord, NamedRecord

@@ -12,6 +12,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from registry.models.base import part_of, reference
+
 TOKEN_PREFIX = "hetao_"
 
 
@@ -29,11 +31,8 @@ class PartnerAccount(models.Model):
         on_delete=models.CASCADE,
         related_name="partner_account",
     )
-    organisation = models.ForeignKey(
-        "registry.Organisation",
-        verbose_name=_("organisation"),
-        on_delete=models.PROTECT,
-        related_name="partner_accounts",
+    organisation = reference(
+        "registry.Organisation", _("organisation"), related_name="partner_accounts"
     )
 
     class Meta:
@@ -61,12 +60,7 @@ class ApiToken(models.Model):
         READ = "read", _("Read")
         WRITE = "write", _("Write")
 
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("user"),
-        on_delete=models.CASCADE,
-        related_name="api_tokens",
-    )
+    user = part_of(settings.AUTH_USER_MODEL, _("user"), "api_tokens")
     name = models.CharField(_("name"), max_length=100, blank=True)
     key_prefix = models.CharField(
         _("key prefix"), max_length=16, editable=False, help_text=_("Shown to tell tokens apart.")

@@ -1,4 +1,4 @@
-"""The common core of every curated record (DESIGN.md, Core data model)."""
+"""The common core of every curated record (docs/architecture.md §7)."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def reference(
     to: Any, label: Any, *, related_name: str | None = "+", optional: bool = False, **kwargs: Any
 ) -> models.ForeignKey:
     """A reference to a record others rely on: PROTECT unless ``on_delete`` says otherwise
-    (STYLE.md rule 7); ``optional`` makes it nullable and blank."""
+    (docs/architecture.md §3); ``optional`` makes it nullable and blank."""
     if optional:
         kwargs.update(null=True, blank=True)
     kwargs.setdefault("on_delete", models.PROTECT)

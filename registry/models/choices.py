@@ -1,4 +1,4 @@
-"""Vocabularies shared by several models (DESIGN.md, Core data model)."""
+"""Vocabularies shared by several models (docs/architecture.md §7)."""
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _

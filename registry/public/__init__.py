@@ -1,1 +1,1 @@
-"""Face 3, the public read-only pages under /<lang>/ (DESIGN.md, Public pages)."""
+"""Face 3, the public read-only pages under /<lang>/ (docs/architecture.md §10)."""

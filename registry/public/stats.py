@@ -210,7 +210,7 @@ class Pair:
         """Where the pair's curve links to.
 
         ``/projects/?organisation=<a>&organisation=<b>`` would be wrong: a repeated parameter
-        means OR in the FilterSets (DESIGN.md), so it lists every project of either
+        means OR in the FilterSets (registry/filters.py), so it lists every project of either
         organisation, not the projects they share. No listing URL can say "both", so a pair
         sharing one project links straight to that project, and a pair sharing several links
         to its row in the table on this page, which lists exactly the shared projects, each

@@ -29,7 +29,7 @@ def translated_url(context: dict[str, Any], language: str) -> str:
 
 @register.filter
 def shown(record: Any, stem: str = "name") -> str:
-    """A record's text in the page's language, with DESIGN.md's fallback."""
+    """A record's text in the page's language, with the display fallback of registry/scripts.py."""
     return scripts.localised(record, stem, get_language())
 
 

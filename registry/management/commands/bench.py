@@ -23,6 +23,7 @@ from django.test.utils import CaptureQueriesContext
 
 from registry import access
 from registry.models import Facility, Project
+from registry.scripts import field_names
 
 ENDPOINTS = (
     "organisations",
@@ -75,9 +76,7 @@ class Command(BaseCommand):
                 Project,
                 (
                     "public_id",
-                    "title_en",
-                    "title_zh_hans",
-                    "title_zh_hant",
+                    *field_names("title"),
                     "status",
                     "start_date",
                     "end_date",
@@ -94,9 +93,7 @@ class Command(BaseCommand):
                 Facility,
                 (
                     "public_id",
-                    "name_en",
-                    "name_zh_hans",
-                    "name_zh_hant",
+                    *field_names("name"),
                     "kind",
                     "section",
                     "status",
