@@ -774,29 +774,27 @@ class _Loader:
             )
             # Each participation derives its side and keeps cross_border in step (signals).
             for item in row.get("participations") or []:
-                organisation = self.ref(Organisation, item.get("organisation"), where)
-                if organisation is None:
-                    continue
-                Participation(
-                    project=obj,
-                    organisation=organisation,
-                    facility=self.ref(Facility, item.get("facility"), where),
-                    role=item["role"],
-                    start_date=_set_date(item.get("start_date")),
-                    end_date=_set_date(item.get("end_date")),
-                ).save()
+                dates = {name: _set_date(item.get(name)) for name in ("start_date", "end_date")}
+                participation = Participation(project=obj, role=item["role"], **dates)
+                self.part(participation, item, where, organisation=Organisation, facility=Facility)
             for item in row.get("funding_lines") or []:
-                funder = self.ref(Organisation, item.get("funder"), where)
-                if funder is None:
-                    continue
-                FundingLine(
+                line = FundingLine(
                     project=obj,
-                    funder=funder,
-                    scheme=self.ref(FundingScheme, item.get("scheme"), where),
                     currency=item["currency"],
                     amount=Decimal(item["amount"]),
                     side=item["side"],
-                ).save()
+                )
+                self.part(line, item, where, funder=Organisation, scheme=FundingScheme)
+
+    def part(self, obj: models.Model, item: dict, where: str, **references: type) -> None:
+        """Save a row of a project (a participation, a funding line) with its references
+        resolved by public id; without the first (the organisation), the row is left out."""
+        for position, (name, model) in enumerate(references.items()):
+            found = self.ref(model, item.get(name), where)
+            if found is None and position == 0:
+                return
+            setattr(obj, name, found)
+        obj.save()
 
     def outputs(self) -> None:
         for row in self.rows("outputs"):

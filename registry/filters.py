@@ -240,6 +240,13 @@ def choice(choices: Iterable, field_name: str | None = None) -> django_filters.F
     return django_filters.MultipleChoiceFilter(choices=choices, field_name=field_name)
 
 
+def choice_or_not(
+    choices: Iterable, field_name: str
+) -> tuple[django_filters.Filter, django_filters.Filter]:
+    """``<field>`` (any of the values) and ``<field>__n`` (none of them)."""
+    return choice(choices, field_name), not_choice(choices, field_name)
+
+
 def not_choice(choices: Iterable, field_name: str) -> django_filters.Filter:
     return django_filters.MultipleChoiceFilter(
         choices=choices, field_name=field_name, exclude=True, label=_("exclude")
@@ -286,8 +293,7 @@ class CuratedFilterSet(django_filters.FilterSet):
     updated_since = UpdatedSinceFilter(field_name="updated_at", lookup_expr="gte")
     curating_section = choice(Section.choices)
     publication = choice(Publication.choices)
-    verification = choice(Verification.choices)
-    verification__n = not_choice(Verification.choices, "verification")
+    verification, verification__n = choice_or_not(Verification.choices, "verification")
     owner = AnyOf(field_name="owner__public_id", check=public_id_of("org"))
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
@@ -295,13 +301,11 @@ class CuratedFilterSet(django_filters.FilterSet):
 
 
 class OrganisationFilterSet(CuratedFilterSet):
-    kind = choice(Organisation.Kind.choices)
-    kind__n = not_choice(Organisation.Kind.choices, "kind")
+    kind, kind__n = choice_or_not(Organisation.Kind.choices, "kind")
     jurisdiction = choice(Organisation.Jurisdiction.choices)
     country = AnyOf(field_name="country", check=country)
     city = django_filters.CharFilter(field_name="city", lookup_expr="iexact", max_length=120)
-    status = choice(Organisation.Status.choices)
-    status__n = not_choice(Organisation.Status.choices, "status")
+    status, status__n = choice_or_not(Organisation.Status.choices, "status")
     ror_id = AnyOf(field_name="ror_id", check=ror_id)
     established_after, established_before = between(YearFilter, "established")
     ordering = ordering("name_en", "established", "updated_at", "created_at")
@@ -311,11 +315,9 @@ class OrganisationFilterSet(CuratedFilterSet):
 
 
 class FacilityFilterSet(CuratedFilterSet):
-    kind = choice(Facility.Kind.choices)
-    kind__n = not_choice(Facility.Kind.choices, "kind")
+    kind, kind__n = choice_or_not(Facility.Kind.choices, "kind")
     section = choice(Facility.Location.choices)
-    status = choice(Facility.Status.choices)
-    status__n = not_choice(Facility.Status.choices, "status")
+    status, status__n = choice_or_not(Facility.Status.choices, "status")
     sub_area = AnyOf(field_name="sub_area__code", check=code)
     parent = AnyOf(field_name="parent__public_id", check=public_id_of("fac"))
     host = AnyOf(check=public_id_of("org"), through=via(Facility, "hosts__public_id"))
@@ -330,8 +332,7 @@ class FacilityFilterSet(CuratedFilterSet):
 
 
 class ProjectFilterSet(CuratedFilterSet):
-    status = choice(Project.Status.choices)
-    status__n = not_choice(Project.Status.choices, "status")
+    status, status__n = choice_or_not(Project.Status.choices, "status")
     field = AnyOf(check=code, through=with_field(Project))
     priority_area = AnyOf(check=code, through=via(Project, "priority_areas__code"))
     organisation = AnyOf(
@@ -384,8 +385,7 @@ class ProjectFilterSet(CuratedFilterSet):
 
 
 class OutputFilterSet(CuratedFilterSet):
-    kind = choice(Output.Kind.choices)
-    kind__n = not_choice(Output.Kind.choices, "kind")
+    kind, kind__n = choice_or_not(Output.Kind.choices, "kind")
     project = AnyOf(field_name="project__public_id", check=public_id_of("prj"))
     key_achievement = StrictBooleanFilter(field_name="key_achievement")
     date_after, date_before = between(django_filters.DateFilter, "date")
@@ -396,11 +396,9 @@ class OutputFilterSet(CuratedFilterSet):
 
 
 class FactorFlowFilterSet(CuratedFilterSet):
-    factor = choice(Factor.choices)
-    factor__n = not_choice(Factor.choices, "factor")
+    factor, factor__n = choice_or_not(Factor.choices, "factor")
     direction = choice(FactorFlow.Direction.choices)
-    status = choice(FactorFlow.Status.choices)
-    status__n = not_choice(FactorFlow.Status.choices, "status")
+    status, status__n = choice_or_not(FactorFlow.Status.choices, "status")
     mechanism = AnyOf(field_name="mechanism__public_id", check=public_id_of("pol"))
     project = AnyOf(field_name="project__public_id", check=public_id_of("prj"))
     facility = AnyOf(field_name="facility__public_id", check=public_id_of("fac"))
@@ -416,8 +414,7 @@ class FactorFlowFilterSet(CuratedFilterSet):
 
 
 class PolicyInstrumentFilterSet(CuratedFilterSet):
-    status = choice(PolicyInstrument.Status.choices)
-    status__n = not_choice(PolicyInstrument.Status.choices, "status")
+    status, status__n = choice_or_not(PolicyInstrument.Status.choices, "status")
     issuer = AnyOf(field_name="issuer__public_id", check=public_id_of("org"))
     factor = django_filters.MultipleChoiceFilter(choices=Factor.choices, method="filter_factor")
     issued_after, issued_before = between(django_filters.DateFilter, "issued_on")

@@ -58,17 +58,15 @@ def _refresh_projects_of(participations: Any) -> None:
 
 
 @receiver(post_save, sender=Facility)
-def facility_moved(sender: type, instance: Facility, raw: bool = False, **kwargs: Any) -> None:
-    if not raw and not kwargs.get("created"):
-        _refresh_projects_of(Participation.objects.filter(facility=instance))
-
-
 @receiver(post_save, sender=Organisation)
-def organisation_moved(
-    sender: type, instance: Organisation, raw: bool = False, **kwargs: Any
+def participant_moved(
+    sender: type, instance: Facility | Organisation, raw: bool = False, **kwargs: Any
 ) -> None:
+    """A facility or an organisation that changed park or jurisdiction moves the side of the
+    projects it takes part in."""
     if not raw and not kwargs.get("created"):
-        _refresh_projects_of(Participation.objects.filter(organisation=instance))
+        taking_part = "facility" if sender is Facility else "organisation"
+        _refresh_projects_of(Participation.objects.filter(**{taking_part: instance}))
 
 
 @receiver(post_save, sender=Participation)

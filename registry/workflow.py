@@ -178,6 +178,13 @@ ACTION_LABELS = {
     "reopen": gettext_lazy("reopen as draft"),
 }
 
+# Each transition's end state, and the states it starts from.
+TARGETS: dict[str, str] = {
+    "submit": Publication.IN_REVIEW,
+    "publish": Publication.PUBLISHED,
+    "retract": Publication.RETRACTED,
+    "reopen": Publication.DRAFT,
+}
 SOURCES: dict[str, tuple[str, ...]] = {
     "submit": (Publication.DRAFT,),
     "publish": (Publication.IN_REVIEW,),
@@ -248,6 +255,7 @@ def _transition(
         _check_permission(name, locked, user)
         if check is not None:
             check()
+        locked.publication = TARGETS[name]
         for field, value in change.items():
             setattr(locked, field, value)
         locked._change_reason = name
@@ -257,26 +265,12 @@ def _transition(
 
 def submit(record: R, *, user: Any) -> R:
     """Draft → in review. Remembers who submitted, for the four-eyes rule."""
-    return _transition(
-        "submit",
-        record,
-        user,
-        publication=Publication.IN_REVIEW,
-        submitted_by=user,
-        submitted_at=timezone.now(),
-    )
+    return _transition("submit", record, user, submitted_by=user, submitted_at=timezone.now())
 
 
 def publish(record: R, *, user: Any) -> R:
     """In review → published, by a curator who did not submit it."""
-    return _transition(
-        "publish",
-        record,
-        user,
-        publication=Publication.PUBLISHED,
-        published_at=timezone.now(),
-        **NO_TOMBSTONE,
-    )
+    return _transition("publish", record, user, published_at=timezone.now(), **NO_TOMBSTONE)
 
 
 def retract(record: R, *, user: Any, reason: str, successor: R | None = None) -> R:
@@ -303,7 +297,6 @@ def retract(record: R, *, user: Any, reason: str, successor: R | None = None) ->
         record,
         user,
         check,
-        publication=Publication.RETRACTED,
         retracted_at=timezone.now(),
         retraction_reason=reason,
         successor=successor,
@@ -312,15 +305,8 @@ def retract(record: R, *, user: Any, reason: str, successor: R | None = None) ->
 
 def reopen(record: R, *, user: Any) -> R:
     """Retracted (or in review, sent back) → draft, to be corrected and submitted again."""
-    return _transition(
-        "reopen",
-        record,
-        user,
-        publication=Publication.DRAFT,
-        submitted_by=None,
-        submitted_at=None,
-        **NO_TOMBSTONE,
-    )
+    # The tombstone belongs to the retraction; history keeps it.
+    return _transition("reopen", record, user, submitted_by=None, submitted_at=None, **NO_TOMBSTONE)
 
 
 # -- change requests ---------------------------------------------------------------------------

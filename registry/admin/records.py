@@ -40,6 +40,7 @@ from registry.models import (
     SubArea,
     ZoneSection,
 )
+from registry.resources import own_fields
 from registry.scripts import field_names
 
 
@@ -127,16 +128,14 @@ class OutputInline(CuratedChildInline):
 
 class FactorFlowInline(CuratedChildInline):
     model = FactorFlow
+    # A flow's own fields but its parent (project or facility), period and descriptions.
     fields = (
         "public_id",
-        "factor",
-        "direction",
-        "mechanism",
-        "status",
-        "quantity",
-        "unit",
-        "value",
-        "currency",
+        *(
+            name
+            for name in own_fields(FactorFlow)
+            if name not in {"project", "facility", "period_start", "period_end", "descriptions"}
+        ),
         "publication",
     )
     readonly_fields = ("public_id", "publication")

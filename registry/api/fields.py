@@ -54,9 +54,21 @@ TRILINGUAL_SCHEMA = {
     "properties": {key: {"type": "string", "maxLength": 400} for key, _ in SCRIPTS},
     "additionalProperties": False,
 }
+
+
+def texts(*names: str) -> dict[str, dict[str, str]]:
+    """JSON Schema properties that are each a string."""
+    return {name: {"type": "string"} for name in names}
+
+
+def an_object(**properties: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of an object with these properties."""
+    return {"type": "object", "properties": properties}
+
+
 BRIEF_SCHEMA = {
     "type": "object",
-    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+    "properties": texts("id", "name"),
     "required": ["id", "name"],
 }
 NULLABLE_BRIEF_SCHEMA = {**BRIEF_SCHEMA, "nullable": True}
@@ -76,6 +88,23 @@ def brief(obj: Model | None, context: dict[str, Any]) -> dict[str, str] | None:
         return None
     identifier = getattr(obj, "public_id", None) or getattr(obj, "code", str(obj.pk))
     return {"id": identifier, "name": obj.display_name(lang_of(context))}
+
+
+@extend_schema_field(BRIEF_SCHEMA)
+class BriefField(serializers.Field):
+    """A related record or reference item, read-only, as ``{"id", "name"}`` (see ``brief``)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: Model) -> dict[str, str] | None:
+        return brief(value, self.context)
+
+
+@extend_schema_field(NULLABLE_BRIEF_SCHEMA)
+class OptionalBriefField(BriefField):
+    """A related record or reference item that may be missing (null)."""
 
 
 class TrilingualField(serializers.Field):
@@ -209,15 +238,19 @@ class ListedRelatedField(serializers.RelatedField):
     def get_choices(self, cutoff: int | None = None) -> dict:
         return {}  # never list every record (the browsable API would)
 
+    blank_message: Any = ""
+
+    def run_validation(self, data: Any = serializers.empty) -> Any:
+        if data == "":  # DRF reads "" as null; the schema (and this API) does not
+            raise serializers.ValidationError(self.blank_message)
+        return super().run_validation(data)
+
 
 class ReferenceField(ListedRelatedField):
     """A related curated record: shown brief, written as its public id (or ``{"id": …}``).
     Only records the writer may see can be referred to; anything else is "not found"."""
 
-    def run_validation(self, data: Any = serializers.empty) -> Any:
-        if data == "":  # DRF reads "" as null; the schema (and this API) does not
-            raise serializers.ValidationError(_("Give a public id, or null for none."))
-        return super().run_validation(data)
+    blank_message = _("Give a public id, or null for none.")
 
     def to_internal_value(self, data: Any) -> Model:
         value = data.get("id") if isinstance(data, dict) else data
@@ -240,10 +273,7 @@ class ReferenceField(ListedRelatedField):
 class CodeField(ListedRelatedField):
     """A reference item (field, priority area, sub-area) by code."""
 
-    def run_validation(self, data: Any = serializers.empty) -> Any:
-        if data == "":  # DRF reads "" as null; the schema (and this API) does not
-            raise serializers.ValidationError(_("Give a code, or null for none."))
-        return super().run_validation(data)
+    blank_message = _("Give a code, or null for none.")
 
     def to_internal_value(self, data: Any) -> Model:
         value = data.get("id") if isinstance(data, dict) else data

@@ -14,25 +14,20 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 
-from registry.api.fields import BRIEF_SCHEMA, NOT_BLANK_PATTERN
+from registry.api.fields import BRIEF_SCHEMA, NOT_BLANK_PATTERN, texts
 from registry.scripts import KEYS
 
 PROBLEM_SCHEMA = {
     "type": "object",
     "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
+        **texts("type", "title"),
         "status": {"type": "integer"},
-        "detail": {"type": "string"},
+        **texts("detail"),
         "errors": {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {
-                    "field": {"type": "string"},
-                    "parameter": {"type": "string"},
-                    "message": {"type": "string"},
-                },
+                "properties": texts("field", "parameter", "message"),
                 "required": ["message"],
             },
         },

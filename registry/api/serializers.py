@@ -20,7 +20,9 @@ from rest_framework import serializers
 from registry.api.fields import (
     BRIEF_SCHEMA,
     URL_PATTERN,
+    BriefField,
     CodeField,
+    OptionalBriefField,
     ProvenanceField,
     ReferenceField,
     StrictCharField,
@@ -30,6 +32,7 @@ from registry.api.fields import (
     decimal_pattern,
     is_web_address,
     lang_of,
+    texts,
 )
 from registry.models import (
     ChangeRequest,
@@ -126,7 +129,7 @@ class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     name = serializers.SerializerMethodField()
     provenance = ProvenanceField(required=False)
-    owner = serializers.SerializerMethodField()
+    owner = OptionalBriefField()
 
     @extend_schema_field({"type": "string", "format": "uri"})
     def get_url(self, obj: Any) -> str:
@@ -137,10 +140,6 @@ class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
     def get_name(self, obj: Any) -> str:
         return obj.display_name(lang_of(self.context))
 
-    @extend_schema_field({**BRIEF_SCHEMA, "nullable": True})
-    def get_owner(self, obj: Any) -> dict | None:
-        return brief(obj.owner, self.context) if obj.owner_id else None
-
     @classmethod
     def reads_for(cls, field_names: set[str]) -> set[str]:
         """The relations the fields show: an API field that shows a relation has the name of
@@ -148,14 +147,20 @@ class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
         return set(field_names) & set(cls.Meta.model.RELATED_READS)
 
 
-class OrganisationSerializer(CuratedSerializer):
+class DescribedSerializer(CuratedSerializer):
+    descriptions = TrilingualField("description", 10000, required=False)
+
+
+class NamedSerializer(DescribedSerializer):
     names = TrilingualField("name", 300)
+
+
+class OrganisationSerializer(NamedSerializer):
     country = StrictCountryField(required=False, allow_blank=True)
     website = WebsiteField()
     established = serializers.IntegerField(
         min_value=1000, max_value=2100, allow_null=True, required=False
     )
-    descriptions = TrilingualField("description", 10000, required=False)
     aliases = serializers.ListField(
         child=StrictCharField(max_length=300), required=False, max_length=100
     )
@@ -177,10 +182,9 @@ class OrganisationSerializer(CuratedSerializer):
             "items": {
                 "type": "object",
                 "properties": {
-                    "type": {"type": "string"},
-                    "ror_id": {"type": "string"},
+                    **texts("type", "ror_id"),
                     "id": {"type": "string", "nullable": True},
-                    "name": {"type": "string"},
+                    **texts("name"),
                 },
             },
         }
@@ -203,9 +207,7 @@ class OrganisationSerializer(CuratedSerializer):
         return rows
 
 
-class FacilitySerializer(CuratedSerializer):
-    names = TrilingualField("name", 300)
-    descriptions = TrilingualField("description", 10000, required=False)
+class FacilitySerializer(NamedSerializer):
     sub_area = CodeField(SubArea, required=False, allow_null=True)
     website = WebsiteField()
     parent = ReferenceField(Facility, required=False, allow_null=True)
@@ -218,36 +220,20 @@ class FacilitySerializer(CuratedSerializer):
 
 
 class ParticipationSerializer(serializers.Serializer):
-    organisation = serializers.SerializerMethodField()
-    facility = serializers.SerializerMethodField()
+    organisation = BriefField()
+    facility = OptionalBriefField()
     role = serializers.CharField()
     side = serializers.CharField()
     start_date = serializers.DateField(allow_null=True)
     end_date = serializers.DateField(allow_null=True)
 
-    @extend_schema_field(BRIEF_SCHEMA)
-    def get_organisation(self, obj: Any) -> dict | None:
-        return brief(obj.organisation, self.context)
-
-    @extend_schema_field({**BRIEF_SCHEMA, "nullable": True})
-    def get_facility(self, obj: Any) -> dict | None:
-        return brief(obj.facility, self.context)
-
 
 class FundingLineSerializer(serializers.Serializer):
-    funder = serializers.SerializerMethodField()
-    scheme = serializers.SerializerMethodField()
+    funder = BriefField()
+    scheme = OptionalBriefField()
     currency = serializers.CharField()
     amount = serializers.DecimalField(max_digits=16, decimal_places=2)
     side = serializers.CharField()
-
-    @extend_schema_field(BRIEF_SCHEMA)
-    def get_funder(self, obj: Any) -> dict | None:
-        return brief(obj.funder, self.context)
-
-    @extend_schema_field({**BRIEF_SCHEMA, "nullable": True})
-    def get_scheme(self, obj: Any) -> dict | None:
-        return brief(obj.scheme, self.context)
 
 
 class ProjectSerializer(CuratedSerializer):
@@ -303,17 +289,15 @@ class ProjectSerializer(CuratedSerializer):
         return attrs
 
 
-class OutputSerializer(CuratedSerializer):
+class OutputSerializer(DescribedSerializer):
     titles = TrilingualField("title", 400)
-    descriptions = TrilingualField("description", 10000, required=False)
     project = ReferenceField(Project)
 
     class Meta(CuratedSerializer.Meta):
         model = Output
 
 
-class FactorFlowSerializer(CuratedSerializer):
-    descriptions = TrilingualField("description", 10000, required=False)
+class FactorFlowSerializer(DescribedSerializer):
     project = ReferenceField(Project, required=False, allow_null=True)
     facility = ReferenceField(Facility, required=False, allow_null=True)
     mechanism = ReferenceField(PolicyInstrument, required=False, allow_null=True)
@@ -343,9 +327,7 @@ class FactorFlowSerializer(CuratedSerializer):
         return attrs
 
 
-class PolicyInstrumentSerializer(CuratedSerializer):
-    names = TrilingualField("name", 300)
-    descriptions = TrilingualField("description", 10000, required=False)
+class PolicyInstrumentSerializer(NamedSerializer):
     issuer = ReferenceField(Organisation, required=False, allow_null=True)
     factors = serializers.ListField(
         child=serializers.ChoiceField(choices=FactorFlow._meta.get_field("factor").choices),
@@ -364,9 +346,7 @@ class CeilingSerializer(serializers.Serializer):
     note = serializers.CharField()
 
 
-class FundingSchemeSerializer(CuratedSerializer):
-    names = TrilingualField("name", 300)
-    descriptions = TrilingualField("description", 10000, required=False)
+class FundingSchemeSerializer(NamedSerializer):
     funder = ReferenceField(Organisation, required=False, allow_null=True)
     website = WebsiteField()
     ceilings = CeilingSerializer(many=True, read_only=True)
@@ -388,15 +368,11 @@ class TaxonomySerializer(DynamicFieldsMixin, serializers.ModelSerializer):
 
 
 class ResearchFieldSerializer(TaxonomySerializer):
-    parent = serializers.SerializerMethodField()
+    parent = OptionalBriefField()
 
     class Meta:
         model = ResearchField
         fields = ("id", "name", "names", "parent")
-
-    @extend_schema_field({**BRIEF_SCHEMA, "nullable": True})
-    def get_parent(self, obj: ResearchField) -> dict | None:
-        return brief(obj.parent, self.context)
 
 
 class PriorityAreaSerializer(TaxonomySerializer):
@@ -409,7 +385,7 @@ class PriorityAreaSerializer(TaxonomySerializer):
 
 class ChangeRequestSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
     id = serializers.IntegerField(source="pk", read_only=True)
-    target = serializers.SerializerMethodField()
+    target = OptionalBriefField()
 
     class Meta:
         model = ChangeRequest
@@ -424,7 +400,3 @@ class ChangeRequestSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
             "decided_at",
         )
         read_only_fields = fields
-
-    @extend_schema_field({**BRIEF_SCHEMA, "nullable": True})
-    def get_target(self, obj: ChangeRequest) -> dict | None:
-        return brief(obj.target, self.context)

@@ -24,6 +24,7 @@ from registry import access, filters, statistics, workflow
 from registry.api import serializers as s
 from registry.api.conditional import etag_for, expected_version, not_modified
 from registry.api.errors import Gone, InvalidParameters, PayloadTooLarge, PreconditionFailed
+from registry.api.fields import an_object, texts
 from registry.models import (
     ChangeEvent,
     ChangeRequest,
@@ -372,30 +373,21 @@ class ChangeRequestViewSet(
         return access.visible_change_requests(queryset, self.request.user).order_by("-pk")
 
 
-CHANGE_EVENT_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "cursor": {"type": "integer"},
-        "event": {
-            "type": "string",
-            "enum": ["created", "updated", "published", "retracted", "deleted"],
-        },
-        "resource": {"type": "string"},
-        "id": {"type": "string"},
-        "version": {"type": "integer"},
-        "publication": {"type": "string"},
-        "at": {"type": "string", "format": "date-time"},
-        "url": {"type": "string"},
-    },
-}
-CHANGE_FEED_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "results": {"type": "array", "items": CHANGE_EVENT_SCHEMA},
-        "next_cursor": {"type": "integer"},
-        "next": {"type": "string", "nullable": True},
-    },
-}
+INTEGER = {"type": "integer"}
+CHANGE_EVENT_SCHEMA = an_object(
+    cursor=INTEGER,
+    event={"type": "string", "enum": ["created", "updated", "published", "retracted", "deleted"]},
+    **texts("resource", "id"),
+    version=INTEGER,
+    **texts("publication"),
+    at={"type": "string", "format": "date-time"},
+    **texts("url"),
+)
+CHANGE_FEED_SCHEMA = an_object(
+    results={"type": "array", "items": CHANGE_EVENT_SCHEMA},
+    next_cursor=INTEGER,
+    next={"type": "string", "nullable": True},
+)
 COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 
 

@@ -481,6 +481,23 @@ def at_least_one_script(stem: str) -> models.CheckConstraint:
     )
 
 
+class TitledRecord(CuratedRecord):
+    """A curated record known by a title in English, 简体 and 繁體 (a project, an output)."""
+
+    LABEL_STEM = "title"
+
+    title_en = models.CharField(_("title (English)"), max_length=400, blank=True)
+    title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=400, blank=True)
+    title_zh_hant = models.CharField(_("title (Traditional Chinese)"), max_length=400, blank=True)
+
+    class Meta(CuratedRecord.Meta):
+        abstract = True
+        constraints: ClassVar[list] = [
+            *CuratedRecord.Meta.constraints,
+            at_least_one_script("title"),
+        ]
+
+
 class NamedRecord(CuratedRecord):
     """A curated record with a name and a description in English, 简体 and 繁體."""
 

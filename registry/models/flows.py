@@ -29,9 +29,7 @@ class FactorFlow(CuratedRecord):
 
     PUBLIC_ID_PREFIX = "flw"
     RESOURCE = "flows"
-    RELATED_READS: ClassVar[dict] = {
-        **joins("owner", "project", "facility", "mechanism"),
-    }
+    RELATED_READS: ClassVar[dict] = joins("owner", "project", "facility", "mechanism")
     LABEL_STEM = "description"
 
     class Direction(models.TextChoices):

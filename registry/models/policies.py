@@ -39,9 +39,7 @@ class PolicyInstrument(NamedRecord):
 
     PUBLIC_ID_PREFIX = "pol"
     RESOURCE = "policies"
-    RELATED_READS: ClassVar[dict] = {
-        **joins("owner", "issuer"),
-    }
+    RELATED_READS: ClassVar[dict] = joins("owner", "issuer")
 
     class Status(models.TextChoices):
         PROPOSED = "proposed", _("Proposed")

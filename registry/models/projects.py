@@ -11,9 +11,8 @@ from simple_history.models import HistoricalRecords
 
 from registry.models.base import (
     AttributedSaveMixin,
-    CuratedRecord,
     Read,
-    at_least_one_script,
+    TitledRecord,
     currency_constraint,
     currency_field,
     ends_after_start,
@@ -27,13 +26,12 @@ from registry.models.base import (
 from registry.models.choices import Side
 
 
-class Project(CuratedRecord):
+class Project(TitledRecord):
     """A joint R&D project. ``cross_border`` is true when it has participants on both banks and
     is kept in step by ``refresh_cross_border`` whenever a participation changes."""
 
     PUBLIC_ID_PREFIX = "prj"
     RESOURCE = "projects"
-    LABEL_STEM = "title"
     RELATED_READS: ClassVar[dict] = {
         **joins("owner"),
         "fields": Read("fields"),
@@ -59,9 +57,6 @@ class Project(CuratedRecord):
         SUSPENDED = "suspended", _("Suspended")
         TERMINATED = "terminated", _("Terminated")
 
-    title_en = models.CharField(_("title (English)"), max_length=400, blank=True)
-    title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=400, blank=True)
-    title_zh_hant = models.CharField(_("title (Traditional Chinese)"), max_length=400, blank=True)
     acronym = models.CharField(_("acronym"), max_length=40, blank=True)
     summary_en = models.TextField(_("summary (English)"), blank=True)
     summary_zh_hans = models.TextField(_("summary (Simplified Chinese)"), blank=True)
@@ -81,13 +76,12 @@ class Project(CuratedRecord):
 
     history = HistoricalRecords(excluded_fields=["search_text"])
 
-    class Meta(CuratedRecord.Meta):
+    class Meta(TitledRecord.Meta):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering: ClassVar[list[str]] = ["-start_date", "public_id"]
         constraints: ClassVar[list] = [
-            *CuratedRecord.Meta.constraints,
-            at_least_one_script("title"),
+            *TitledRecord.Meta.constraints,
             ends_after_start("start_date", "end_date"),
         ]
 
@@ -207,15 +201,12 @@ class FundingLine(AttributedSaveMixin, models.Model):
         return f"{self.funder}: {self.currency} {self.amount:,.0f} ({self.get_side_display()})"
 
 
-class Output(CuratedRecord):
+class Output(TitledRecord):
     """Something a project achieved: a paper, patent, dataset, prototype, pilot, spin-off…"""
 
     PUBLIC_ID_PREFIX = "out"
     RESOURCE = "outputs"
-    LABEL_STEM = "title"
-    RELATED_READS: ClassVar[dict] = {
-        **joins("owner", "project"),
-    }
+    RELATED_READS: ClassVar[dict] = joins("owner", "project")
 
     class Kind(models.TextChoices):
         PUBLICATION = "publication", _("Publication")
@@ -231,9 +222,6 @@ class Output(CuratedRecord):
 
     project = reference(Project, _("project"), related_name="outputs")
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
-    title_en = models.CharField(_("title (English)"), max_length=400, blank=True)
-    title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=400, blank=True)
-    title_zh_hant = models.CharField(_("title (Traditional Chinese)"), max_length=400, blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     description_zh_hans = models.TextField(_("description (Simplified Chinese)"), blank=True)
     description_zh_hant = models.TextField(_("description (Traditional Chinese)"), blank=True)
@@ -245,14 +233,10 @@ class Output(CuratedRecord):
 
     history = HistoricalRecords(excluded_fields=["search_text"])
 
-    class Meta(CuratedRecord.Meta):
+    class Meta(TitledRecord.Meta):
         verbose_name = _("output")
         verbose_name_plural = _("outputs")
         ordering: ClassVar[list[str]] = ["-date", "public_id"]
-        constraints: ClassVar[list] = [
-            *CuratedRecord.Meta.constraints,
-            at_least_one_script("title"),
-        ]
 
     def search_terms(self) -> Iterable[str]:
         yield from super().search_terms()

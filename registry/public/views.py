@@ -257,7 +257,6 @@ class DetailView(View):
     retracted, 404 when not published (or mistyped)."""
 
     model: ClassVar[type[Model]]
-    template_name: ClassVar[str]
     reads: ClassVar[tuple[str, ...] | None] = None
 
     def get(self, request: HttpRequest, public_id: str) -> HttpResponse:
@@ -284,7 +283,8 @@ class DetailView(View):
         # No Last-Modified: the page also shows related records (participants, hosts…) whose
         # changes leave this record's updated_at alone, so a revalidation by date would answer
         # 304 for a changed page. The ETag (ConditionalGetMiddleware) is taken from the content.
-        return render(request, self.template_name, context)
+        template = f"registry/public/{self.model._meta.model_name}_detail.html"
+        return render(request, template, context)
 
     def extra(self, record: Model) -> dict[str, Any]:
         return {}
@@ -300,9 +300,13 @@ class DetailView(View):
         }
 
 
+def with_known(data: dict[str, Any], **facts: Any) -> dict[str, Any]:
+    """``data`` and, after it, those of ``facts`` the record knows (not None nor blank)."""
+    return {**data, **{name: value for name, value in facts.items() if value}}
+
+
 class FacilityDetail(DetailView):
     model = Facility
-    template_name = "registry/public/facility_detail.html"
     # Not "hosts": the page reads the published hosts in one query of its own (see extra).
     reads = ("owner", "sub_area", "parent", "fields", "priority_areas")
 
@@ -331,22 +335,19 @@ class FacilityDetail(DetailView):
                 if name != record.display_name(lang())
             ],
         }
-        if record.address:
-            data["address"] = record.address
-        if record.latitude is not None and record.longitude is not None:
-            data["geo"] = {
-                "@type": "GeoCoordinates",
-                "latitude": float(record.latitude),
-                "longitude": float(record.longitude),
-            }
-        if record.website:
-            data["sameAs"] = record.website
-        return data
+        located = record.latitude is not None and record.longitude is not None
+        geo = {
+            "@type": "GeoCoordinates",
+            "latitude": float(record.latitude or 0),
+            "longitude": float(record.longitude or 0),
+        }
+        return with_known(
+            data, address=record.address, geo=geo if located else None, sameAs=record.website
+        )
 
 
 class ProjectDetail(DetailView):
     model = Project
-    template_name = "registry/public/project_detail.html"
 
     def extra(self, record: Project) -> dict[str, Any]:
         # The page shows what the public may see, as the API does: participants and funding
@@ -377,17 +378,15 @@ class ProjectDetail(DetailView):
         }
 
     def json_ld(self, request: HttpRequest, record: Project) -> dict[str, Any]:
-        data = {**super().json_ld(request, record), "@type": "ResearchProject"}
-        if record.start_date:
-            data["startDate"] = record.start_date.isoformat()
-        if record.end_date:
-            data["endDate"] = record.end_date.isoformat()
-        return data
+        return with_known(
+            {**super().json_ld(request, record), "@type": "ResearchProject"},
+            startDate=record.start_date and record.start_date.isoformat(),
+            endDate=record.end_date and record.end_date.isoformat(),
+        )
 
 
 class OrganisationDetail(DetailView):
     model = Organisation
-    template_name = "registry/public/organisation_detail.html"
 
     def extra(self, record: Organisation) -> dict[str, Any]:
         relationships = list(record.relations.all())
@@ -403,11 +402,9 @@ class OrganisationDetail(DetailView):
         }
 
     def json_ld(self, request: HttpRequest, record: Organisation) -> dict[str, Any]:
-        data = {**super().json_ld(request, record), "@type": "Organization"}
-        if record.ror_id:
-            data["sameAs"] = [record.ror_id]
-        if record.acronym:
-            data["alternateName"] = record.acronym
-        if record.established:
-            data["foundingDate"] = str(record.established)
-        return data
+        return with_known(
+            {**super().json_ld(request, record), "@type": "Organization"},
+            sameAs=record.ror_id and [record.ror_id],
+            alternateName=record.acronym,
+            foundingDate=record.established and str(record.established),
+        )
