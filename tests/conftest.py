@@ -7,6 +7,7 @@ unless REGISTRY_REQUIRE names "postgres" (CI sets it), which turns that skip int
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, Permission
@@ -17,12 +18,23 @@ from registry.models import Organisation, Section
 from tests.factories import OrganisationFactory, PartnerAccountFactory, UserFactory
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _compiled_translations() -> None:
-    """Plain `pytest` works without `make`: compile the .po files first (a no-op when fresh)."""
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Plain `pytest` works without `make`: compile the .po files first (a no-op when fresh).
+    Done once, by the process that starts the xdist workers, so that no worker reads a .mo
+    file another one is writing."""
     from registry.management.commands.compile_translations import compile_translations
 
-    compile_translations()
+    if not hasattr(session.config, "workerinput"):
+        compile_translations()
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` (addopts): a worker per core when the run names a folder (the whole suite
+    names tests/). A run of single files or tests stays in one process: a second worker would
+    first build its own test database, which costs more than a file's tests take."""
+    if all(Path(arg.split("::")[0]).is_file() for arg in config.args):
+        return 0
+    return None  # xdist's own answer: the number of cores
 
 
 @pytest.fixture(autouse=True)
