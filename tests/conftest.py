@@ -15,7 +15,13 @@ from django.db import connection
 
 from registry import access
 from registry.models import Organisation, Section
-from tests.factories import OrganisationFactory, PartnerAccountFactory, UserFactory
+from tests.factories import (
+    FACTORIES,
+    CuratedFactory,
+    OrganisationFactory,
+    PartnerAccountFactory,
+    UserFactory,
+)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -83,6 +89,21 @@ def _in_group(name: str, username: str):
     return user
 
 
+# -- every kind of curated record ----------------------------------------------------------------
+@pytest.fixture(params=list(FACTORIES))
+def curated_resource(request: pytest.FixtureRequest) -> str:
+    """Each kind of curated record in turn, by its API name (tests/factories.py, FACTORIES): a
+    test that takes this fixture, or ``curated_factory``, runs once per kind."""
+    return request.param
+
+
+@pytest.fixture
+def curated_factory(curated_resource: str) -> type[CuratedFactory]:
+    """The factory of the kind ``curated_resource`` names."""
+    return FACTORIES[curated_resource]
+
+
+# -- personas -------------------------------------------------------------------------------------
 @pytest.fixture
 def the_public() -> AnonymousUser:
     return AnonymousUser()

@@ -40,15 +40,7 @@ from registry.models import (
     Publication,
     Section,
 )
-from tests.factories import (
-    FacilityFactory,
-    FactorFlowFactory,
-    FundingSchemeFactory,
-    OrganisationFactory,
-    OutputFactory,
-    PolicyInstrumentFactory,
-    ProjectFactory,
-)
+from tests.factories import FACTORIES, CuratedFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,10 +52,13 @@ SZ, HK = Section.SHENZHEN, Section.HONG_KONG
 class Resource:
     path: str
     model: type
-    factory: Callable[..., Any]
     text_key: str  # the API's trilingual field a PATCH changes
     text_attr: str  # the model field that stores its English text
     create_payload: Callable[[dict[str, str]], dict[str, Any]]
+
+    @property
+    def factory(self) -> type[CuratedFactory]:
+        return FACTORIES[self.path]
 
 
 def _text(resource_key: str, value: str) -> dict[str, Any]:
@@ -76,7 +71,6 @@ RESOURCES = {
         Resource(
             "organisations",
             Organisation,
-            OrganisationFactory,
             "names",
             "name_en",
             lambda refs: {"kind": "university", "jurisdiction": "hong_kong"},
@@ -84,7 +78,6 @@ RESOURCES = {
         Resource(
             "facilities",
             Facility,
-            FacilityFactory,
             "names",
             "name_en",
             lambda refs: {"kind": "laboratory", "section": "hong_kong", "status": "planned"},
@@ -92,7 +85,6 @@ RESOURCES = {
         Resource(
             "projects",
             Project,
-            ProjectFactory,
             "titles",
             "title_en",
             lambda refs: {"status": "proposed", "start_date": "2026-01-01"},
@@ -100,7 +92,6 @@ RESOURCES = {
         Resource(
             "outputs",
             Output,
-            OutputFactory,
             "titles",
             "title_en",
             lambda refs: {"kind": "publication", "project": refs["project"]},
@@ -108,7 +99,6 @@ RESOURCES = {
         Resource(
             "flows",
             FactorFlow,
-            FactorFlowFactory,
             "descriptions",
             "description_en",
             lambda refs: {
@@ -121,7 +111,6 @@ RESOURCES = {
         Resource(
             "policies",
             PolicyInstrument,
-            PolicyInstrumentFactory,
             "names",
             "name_en",
             lambda refs: {"status": "proposed"},
@@ -129,7 +118,6 @@ RESOURCES = {
         Resource(
             "funding-schemes",
             FundingScheme,
-            FundingSchemeFactory,
             "names",
             "name_en",
             lambda refs: {},
