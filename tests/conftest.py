@@ -7,22 +7,43 @@ unless REGISTRY_REQUIRE names "postgres" (CI sets it), which turns that skip int
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Group, Permission
-from django.db import connection
+from django.db import connection, transaction
 
 from registry import access
 from registry.models import Organisation, Section
-from tests.factories import OrganisationFactory, PartnerAccountFactory, UserFactory
+from tests.factories import (
+    FACTORIES,
+    CuratedFactory,
+    OrganisationFactory,
+    PartnerAccountFactory,
+    UserFactory,
+)
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _compiled_translations() -> None:
-    """Plain `pytest` works without `make`: compile the .po files first (a no-op when fresh)."""
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Plain `pytest` works without `make`: compile the .po files first (a no-op when fresh).
+    Done once, by the process that starts the xdist workers, so that no worker reads a .mo
+    file another one is writing."""
     from registry.management.commands.compile_translations import compile_translations
 
-    compile_translations()
+    if not hasattr(session.config, "workerinput"):
+        compile_translations()
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
+    """``-n auto`` (addopts): a worker per core when the run names a folder (the whole suite
+    names tests/). A run of single files or tests stays in one process: a second worker would
+    first build its own test database, which costs more than a file's tests take."""
+    if all(Path(arg.split("::")[0]).is_file() for arg in config.args):
+        return 0
+    return None  # xdist's own answer: the number of cores
 
 
 @pytest.fixture(autouse=True)
@@ -56,6 +77,28 @@ def require_postgres() -> None:
     )
 
 
+@contextmanager
+def built_for_the_module(django_db_blocker: Any) -> Iterator[None]:
+    """For a module-scoped fixture whose tests only read what it builds, or change it and roll
+    back: what is built inside is stored in a transaction that the module's tests run in (each
+    test's own transaction is a savepoint of it, rolled back after the test), and that is rolled
+    back after the module's last test. Never for a test that needs real commits
+    (``transactional_db``, ``live_server``); pytest-django runs those after all the others.
+
+        @pytest.fixture(scope="module")
+        def demo(django_db_setup, django_db_blocker):
+            with built_for_the_module(django_db_blocker):
+                call_command("loaddata", "reference", "demo", verbosity=0)
+                yield
+
+    A test takes the fixture and ``db``. Objects a fixture hands out outlive one test: a test
+    that changes one in memory, or an instance cache such as ``user._registry_actor`` (in
+    registry/access.py), must read it again from the database first."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
+
+
 def _in_group(name: str, username: str):
     # A transactional test (the browser tests) flushes the tables, and with them the groups
     # the migrations made: make the group again as migration 0005 does.
@@ -71,38 +114,44 @@ def _in_group(name: str, username: str):
     return user
 
 
-@pytest.fixture
-def the_public() -> AnonymousUser:
-    return AnonymousUser()
+# -- every kind of curated record ----------------------------------------------------------------
+@pytest.fixture(params=list(FACTORIES))
+def curated_resource(request: pytest.FixtureRequest) -> str:
+    """Each kind of curated record in turn, by its API name (tests/factories.py, FACTORIES): a
+    test that takes this fixture, or ``curated_factory``, runs once per kind."""
+    return request.param
 
 
 @pytest.fixture
-def zone_editor(db):
+def curated_factory(curated_resource: str) -> type[CuratedFactory]:
+    """The factory of the kind ``curated_resource`` names."""
+    return FACTORIES[curated_resource]
+
+
+# -- personas -------------------------------------------------------------------------------------
+# Each persona is made by a function, which the fixtures below call for one test, and a module
+# that builds its data once for all its tests calls itself (tests/api/test_permission_matrix.py).
+def make_zone_editor():
     return _in_group(access.ZONE_EDITORS, "zone-editor")
 
 
-@pytest.fixture
-def shenzhen_curator(db):
+def make_shenzhen_curator():
     return _in_group(access.SHENZHEN_CURATORS, "sz-curator")
 
 
-@pytest.fixture
-def second_shenzhen_curator(db):
+def make_second_shenzhen_curator():
     return _in_group(access.SHENZHEN_CURATORS, "sz-curator-2")
 
 
-@pytest.fixture
-def hong_kong_curator(db):
+def make_hong_kong_curator():
     return _in_group(access.HONG_KONG_CURATORS, "hk-curator")
 
 
-@pytest.fixture
-def superuser(db):
+def make_superuser():
     return UserFactory(username="root", is_superuser=True, is_staff=True)
 
 
-@pytest.fixture
-def hong_kong_partner_org(db) -> Organisation:
+def make_hong_kong_partner_org() -> Organisation:
     return OrganisationFactory(
         name_en="Partner University of Hong Kong",
         jurisdiction=Organisation.Jurisdiction.HONG_KONG,
@@ -110,8 +159,7 @@ def hong_kong_partner_org(db) -> Organisation:
     )
 
 
-@pytest.fixture
-def shenzhen_partner_org(db) -> Organisation:
+def make_shenzhen_partner_org() -> Organisation:
     return OrganisationFactory(
         name_en="Partner Institute of Shenzhen",
         jurisdiction=Organisation.Jurisdiction.MAINLAND,
@@ -120,17 +168,60 @@ def shenzhen_partner_org(db) -> Organisation:
     )
 
 
+def make_partner(username: str, organisation: Organisation):
+    """A partner user acting for ``organisation``."""
+    return PartnerAccountFactory(
+        user=UserFactory(username=username), organisation=organisation
+    ).user
+
+
+@pytest.fixture
+def the_public() -> AnonymousUser:
+    return AnonymousUser()
+
+
+@pytest.fixture
+def zone_editor(db):
+    return make_zone_editor()
+
+
+@pytest.fixture
+def shenzhen_curator(db):
+    return make_shenzhen_curator()
+
+
+@pytest.fixture
+def second_shenzhen_curator(db):
+    return make_second_shenzhen_curator()
+
+
+@pytest.fixture
+def hong_kong_curator(db):
+    return make_hong_kong_curator()
+
+
+@pytest.fixture
+def superuser(db):
+    return make_superuser()
+
+
+@pytest.fixture
+def hong_kong_partner_org(db) -> Organisation:
+    return make_hong_kong_partner_org()
+
+
+@pytest.fixture
+def shenzhen_partner_org(db) -> Organisation:
+    return make_shenzhen_partner_org()
+
+
 @pytest.fixture
 def hong_kong_partner(hong_kong_partner_org):
     """A partner user acting for a Hong Kong organisation."""
-    return PartnerAccountFactory(
-        user=UserFactory(username="hk-partner"), organisation=hong_kong_partner_org
-    ).user
+    return make_partner("hk-partner", hong_kong_partner_org)
 
 
 @pytest.fixture
 def shenzhen_partner(shenzhen_partner_org):
     """A partner user acting for a Shenzhen organisation."""
-    return PartnerAccountFactory(
-        user=UserFactory(username="sz-partner"), organisation=shenzhen_partner_org
-    ).user
+    return make_partner("sz-partner", shenzhen_partner_org)

@@ -139,3 +139,19 @@ class PartnerAccountFactory(factory.django.DjangoModelFactory):
 
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
+
+
+# The one table of the curated kinds: each kind's name in the API (/api/v1/<name>/; the three
+# with public pages have the same name there) and the factory of a valid record of it,
+# published and curated by Hong Kong unless a test says otherwise. The names are written here,
+# not read off the models, so that a renamed address fails the tests. A test that runs once per
+# kind takes the ``curated_resource`` or ``curated_factory`` fixture (tests/conftest.py).
+FACTORIES: dict[str, type[CuratedFactory]] = {
+    "organisations": OrganisationFactory,
+    "facilities": FacilityFactory,
+    "projects": ProjectFactory,
+    "outputs": OutputFactory,
+    "flows": FactorFlowFactory,
+    "policies": PolicyInstrumentFactory,
+    "funding-schemes": FundingSchemeFactory,
+}

@@ -28,28 +28,14 @@ from registry.models import (
 )
 from tests.factories import (
     FacilityFactory,
-    FactorFlowFactory,
-    FundingSchemeFactory,
-    OrganisationFactory,
-    OutputFactory,
     ParticipationFactory,
     PartnerAccountFactory,
-    PolicyInstrumentFactory,
     ProjectFactory,
     UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
-CURATED_FACTORIES = [
-    pytest.param(OrganisationFactory, id="Organisation"),
-    pytest.param(FacilityFactory, id="Facility"),
-    pytest.param(ProjectFactory, id="Project"),
-    pytest.param(OutputFactory, id="Output"),
-    pytest.param(FactorFlowFactory, id="FactorFlow"),
-    pytest.param(PolicyInstrumentFactory, id="PolicyInstrument"),
-    pytest.param(FundingSchemeFactory, id="FundingScheme"),
-]
 NOT_PUBLISHED = [Publication.DRAFT, Publication.IN_REVIEW, Publication.RETRACTED]
 CURATORS = ["shenzhen_curator", "hong_kong_curator", "zone_editor", "superuser"]
 
@@ -83,9 +69,8 @@ def editable_pks(user: Any, records: Iterable[CuratedRecord]) -> set[int]:
 
 
 # -- seeing ------------------------------------------------------------------------------------
-@pytest.mark.parametrize("record_factory", CURATED_FACTORIES)
-def test_the_public_sees_only_published_records(record_factory, the_public) -> None:
-    records = one_of_each_state(record_factory)
+def test_the_public_sees_only_published_records(curated_factory, the_public) -> None:
+    records = one_of_each_state(curated_factory)
     model = type(records[Publication.PUBLISHED])
 
     seen = set(access.visible(model.objects.all(), the_public).values_list("pk", flat=True))
@@ -99,30 +84,27 @@ def test_the_public_sees_only_published_records(record_factory, the_public) -> N
 
 
 @pytest.mark.parametrize("state", NOT_PUBLISHED)
-@pytest.mark.parametrize("record_factory", CURATED_FACTORIES)
 def test_the_public_cannot_see_drafts_in_review_or_retracted_records(
-    record_factory, state, the_public
+    curated_factory, state, the_public
 ) -> None:
-    record = stored(record_factory(publication=state))
+    record = stored(curated_factory(publication=state))
 
     assert record.publication == state
     assert not access.can_view(the_public, record)
     assert visible_pks(the_public, [record]) == set()
 
 
-@pytest.mark.parametrize("record_factory", CURATED_FACTORIES)
-def test_the_public_can_view_a_published_record(record_factory, the_public) -> None:
-    record = stored(record_factory(publication=Publication.PUBLISHED))
+def test_the_public_can_view_a_published_record(curated_factory, the_public) -> None:
+    record = stored(curated_factory(publication=Publication.PUBLISHED))
 
     assert access.can_view(the_public, record)
 
 
-@pytest.mark.parametrize("record_factory", CURATED_FACTORIES)
 def test_a_partner_sees_published_records_and_every_record_its_organisation_owns(
-    record_factory, hong_kong_partner, hong_kong_partner_org
+    curated_factory, hong_kong_partner, hong_kong_partner_org
 ) -> None:
-    own = one_of_each_state(record_factory, owner=hong_kong_partner_org)
-    unowned = one_of_each_state(record_factory, owner=None)
+    own = one_of_each_state(curated_factory, owner=hong_kong_partner_org)
+    unowned = one_of_each_state(curated_factory, owner=None)
 
     seen = visible_pks(hong_kong_partner, [*own.values(), *unowned.values()])
 
@@ -132,12 +114,11 @@ def test_a_partner_sees_published_records_and_every_record_its_organisation_owns
 
 
 @pytest.mark.parametrize("state", NOT_PUBLISHED)
-@pytest.mark.parametrize("record_factory", CURATED_FACTORIES)
 def test_a_partner_cannot_see_another_organisations_unpublished_records(
-    record_factory, state, hong_kong_partner, shenzhen_partner_org
+    curated_factory, state, hong_kong_partner, shenzhen_partner_org
 ) -> None:
     theirs = stored(
-        record_factory(
+        curated_factory(
             publication=state, owner=shenzhen_partner_org, curating_section=Section.SHENZHEN
         )
     )
@@ -157,12 +138,11 @@ def test_a_partner_sees_another_organisations_published_records(
 
 
 @pytest.mark.parametrize("curator", CURATORS)
-@pytest.mark.parametrize("record_factory", CURATED_FACTORIES)
-def test_a_curator_sees_everything_in_both_sections(request, curator, record_factory) -> None:
+def test_a_curator_sees_everything_in_both_sections(request, curator, curated_factory) -> None:
     user = request.getfixturevalue(curator)
     records = [
-        *one_of_each_state(record_factory, curating_section=Section.SHENZHEN).values(),
-        *one_of_each_state(record_factory, curating_section=Section.HONG_KONG).values(),
+        *one_of_each_state(curated_factory, curating_section=Section.SHENZHEN).values(),
+        *one_of_each_state(curated_factory, curating_section=Section.HONG_KONG).values(),
     ]
 
     assert visible_pks(user, records) == {record.pk for record in records}
@@ -170,12 +150,11 @@ def test_a_curator_sees_everything_in_both_sections(request, curator, record_fac
 
 
 # -- changing ----------------------------------------------------------------------------------
-@pytest.mark.parametrize("record_factory", CURATED_FACTORIES)
 def test_a_hong_kong_curator_can_change_hong_kong_records_but_not_shenzhen_ones(
-    record_factory, hong_kong_curator
+    curated_factory, hong_kong_curator
 ) -> None:
-    hong_kong = one_of_each_state(record_factory, curating_section=Section.HONG_KONG)
-    shenzhen = one_of_each_state(record_factory, curating_section=Section.SHENZHEN)
+    hong_kong = one_of_each_state(curated_factory, curating_section=Section.HONG_KONG)
+    shenzhen = one_of_each_state(curated_factory, curating_section=Section.SHENZHEN)
 
     assert editable_pks(hong_kong_curator, [*hong_kong.values(), *shenzhen.values()]) == {
         record.pk for record in hong_kong.values()
@@ -210,15 +189,14 @@ def test_a_curator_follows_the_stored_section_of_a_record(hong_kong_curator) -> 
 
 
 @pytest.mark.parametrize("editor", ["zone_editor", "superuser"])
-@pytest.mark.parametrize("record_factory", CURATED_FACTORIES)
 def test_a_zone_editor_can_change_everything(
-    request, editor, record_factory, shenzhen_partner_org
+    request, editor, curated_factory, shenzhen_partner_org
 ) -> None:
     user = request.getfixturevalue(editor)
     records = [
-        *one_of_each_state(record_factory, curating_section=Section.SHENZHEN).values(),
+        *one_of_each_state(curated_factory, curating_section=Section.SHENZHEN).values(),
         *one_of_each_state(
-            record_factory, curating_section=Section.HONG_KONG, owner=shenzhen_partner_org
+            curated_factory, curating_section=Section.HONG_KONG, owner=shenzhen_partner_org
         ).values(),
     ]
 
@@ -228,13 +206,12 @@ def test_a_zone_editor_can_change_everything(
         assert access.can_edit_directly(user, stored(record))
 
 
-@pytest.mark.parametrize("record_factory", CURATED_FACTORIES)
 def test_a_partner_can_change_only_records_its_organisation_owns_and_not_retracted_ones(
-    record_factory, hong_kong_partner, hong_kong_partner_org, shenzhen_partner_org
+    curated_factory, hong_kong_partner, hong_kong_partner_org, shenzhen_partner_org
 ) -> None:
-    own = one_of_each_state(record_factory, owner=hong_kong_partner_org)
-    theirs = one_of_each_state(record_factory, owner=shenzhen_partner_org)
-    unowned = one_of_each_state(record_factory, owner=None)
+    own = one_of_each_state(curated_factory, owner=hong_kong_partner_org)
+    theirs = one_of_each_state(curated_factory, owner=shenzhen_partner_org)
+    unowned = one_of_each_state(curated_factory, owner=None)
 
     changeable = editable_pks(
         hong_kong_partner, [*own.values(), *theirs.values(), *unowned.values()]
@@ -257,9 +234,8 @@ def test_a_partner_cannot_change_a_record_of_its_section_that_it_does_not_own(
     assert not access.can_edit_directly(hong_kong_partner, record)
 
 
-@pytest.mark.parametrize("record_factory", CURATED_FACTORIES)
-def test_the_public_changes_nothing(record_factory, the_public) -> None:
-    records = list(one_of_each_state(record_factory).values())
+def test_the_public_changes_nothing(curated_factory, the_public) -> None:
+    records = list(one_of_each_state(curated_factory).values())
 
     assert editable_pks(the_public, records) == set()
     for record in records:

@@ -10,6 +10,7 @@ import importlib.util
 import io
 import json
 from collections import Counter
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,7 @@ from registry.models import (
     Verification,
     ZoneSection,
 )
+from tests.conftest import built_for_the_module
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
@@ -161,9 +163,14 @@ def load_generator() -> Any:
     return module
 
 
-@pytest.fixture
-def loaded(db: None) -> None:
-    load("reference", "demo")
+@pytest.fixture(scope="module")
+def loaded(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
+    """``loaddata reference demo``, once for the module: its tests read what it stored (one
+    that writes is rolled back after it). The module's first test, which loads the reference
+    fixture alone into an empty database, runs before this (tests run in file order)."""
+    with built_for_the_module(django_db_blocker):
+        load("reference", "demo")
+        yield
 
 
 # -- loading ----------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ from registry.models import Organisation
 from tests.factories import OrganisationFactory, ProjectFactory
 
 SAMPLE = [identifiers.mint(prefix) for prefix in identifiers.PREFIXES for _ in range(30)]
+# Each run mints a fresh sample; a test is named by the prefix and place of its id in the
+# sample, not by the id, so that every xdist worker collects the same tests.
+SAMPLE_NAMES = [f"{prefix}-{n}" for prefix in identifiers.PREFIXES for n in range(30)]
 # Everything a person could type in place of one character of the body or check digits.
 TYPEABLE = identifiers.ALPHABET + "ilou"
 
@@ -48,7 +51,7 @@ def test_check_digits_are_computed_as_ror_computes_them():
         assert identifiers.check_digits(ror_id[1:7]) == ror_id[7:]
 
 
-@pytest.mark.parametrize("public_id", SAMPLE[::7])
+@pytest.mark.parametrize("public_id", SAMPLE[::7], ids=SAMPLE_NAMES[::7])
 def test_every_single_character_typo_is_rejected(public_id):
     typos = single_character_typos(public_id)
     assert len(typos) == 8 * (len(TYPEABLE) - 1)
@@ -56,7 +59,7 @@ def test_every_single_character_typo_is_rejected(public_id):
     assert accepted == []
 
 
-@pytest.mark.parametrize("public_id", SAMPLE)
+@pytest.mark.parametrize("public_id", SAMPLE, ids=SAMPLE_NAMES)
 def test_every_swap_of_adjacent_characters_is_rejected(public_id):
     accepted = [swap for swap in adjacent_swaps(public_id) if identifiers.is_valid(swap)]
     assert accepted == []

@@ -32,30 +32,15 @@ from tests.admin.helpers import (
     transition_url,
 )
 from tests.factories import (
+    FACTORIES,
     FacilityFactory,
-    FactorFlowFactory,
-    FundingSchemeFactory,
-    OrganisationFactory,
-    OutputFactory,
-    PolicyInstrumentFactory,
-    ProjectFactory,
 )
 
 pytestmark = pytest.mark.django_db
 
-FACTORIES = {
-    "Organisation": OrganisationFactory,
-    "Facility": FacilityFactory,
-    "Project": ProjectFactory,
-    "Output": OutputFactory,
-    "FactorFlow": FactorFlowFactory,
-    "PolicyInstrument": PolicyInstrumentFactory,
-    "FundingScheme": FundingSchemeFactory,
-}
-
 
 def test_these_tests_cover_every_kind_of_curated_record() -> None:
-    assert set(FACTORIES) == {model.__name__ for model in CURATED_MODELS}
+    assert [factory._meta.model for factory in FACTORIES.values()] == list(CURATED_MODELS)
 
 
 def shenzhen_facility(**fields) -> Facility:
@@ -68,12 +53,11 @@ def shenzhen_facility(**fields) -> Facility:
 
 
 # -- seeing ---------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name", sorted(FACTORIES))
 def test_a_hong_kong_curator_sees_records_of_both_sections_in_every_state(
-    client, hong_kong_curator, name
+    client, hong_kong_curator, curated_factory
 ) -> None:
     records = [
-        FACTORIES[name](curating_section=section, publication=state)
+        curated_factory(curating_section=section, publication=state)
         for section in Section.values
         for state in Publication.values
     ]
@@ -119,11 +103,10 @@ def test_a_hong_kong_curator_cannot_change_a_shenzhen_facility(
     assert unchanged.history.count() == 1
 
 
-@pytest.mark.parametrize("name", sorted(FACTORIES))
 def test_a_hong_kong_curator_sees_a_shenzhen_record_read_only_with_no_save_or_workflow_button(
-    client, hong_kong_curator, name
+    client, hong_kong_curator, curated_factory
 ) -> None:
-    record = FACTORIES[name](curating_section=Section.SHENZHEN, publication=Publication.DRAFT)
+    record = curated_factory(curating_section=Section.SHENZHEN, publication=Publication.DRAFT)
     client.force_login(hong_kong_curator)
 
     response = client.get(change_url(record))

@@ -14,30 +14,12 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from registry.models import ApiToken
-from tests.factories import (
-    FacilityFactory,
-    FactorFlowFactory,
-    FundingSchemeFactory,
-    OrganisationFactory,
-    OutputFactory,
-    PolicyInstrumentFactory,
-    ProjectFactory,
-)
+from tests.factories import FACTORIES
 
 PROBLEM = "application/problem+json"
-# The curated resources and a factory making a (published) record of each.
-CURATED_FACTORIES = {
-    "organisations": OrganisationFactory,
-    "facilities": FacilityFactory,
-    "projects": ProjectFactory,
-    "outputs": OutputFactory,
-    "flows": FactorFlowFactory,
-    "policies": PolicyInstrumentFactory,
-    "funding-schemes": FundingSchemeFactory,
-}
 REFERENCE_RESOURCES = ["fields", "priority-areas"]
 # Every list that pages: the curated resources, reference data and change requests.
-PAGED_LISTS = [*CURATED_FACTORIES, *REFERENCE_RESOURCES, "change-requests"]
+PAGED_LISTS = [*FACTORIES, *REFERENCE_RESOURCES, "change-requests"]
 # High enough that no test but the throttling ones ever meets a limit.
 GENEROUS_RATES = {"anonymous": "100000/minute", "token": "100000/minute"}
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from registry.models import ChangeRequest, Facility, Publication
-from tests.api.conftest import CURATED_FACTORIES, problem_of
+from tests.api.conftest import problem_of
 from tests.factories import FacilityFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,11 +34,12 @@ def url_of(facility: Facility) -> str:
 
 
 # -- reading --------------------------------------------------------------------------------
-@pytest.mark.parametrize("resource", CURATED_FACTORIES)
-def test_every_detail_carries_a_strong_etag_from_its_version(api, resource):
-    record = CURATED_FACTORIES[resource]()
+def test_every_detail_carries_a_strong_etag_from_its_version(
+    api, curated_resource, curated_factory
+):
+    record = curated_factory()
 
-    response = api.get(f"/api/v1/{resource}/{record.public_id}/")
+    response = api.get(f"/api/v1/{curated_resource}/{record.public_id}/")
 
     assert response.status_code == 200
     assert response["ETag"] == f'"v{record.version}.en"'

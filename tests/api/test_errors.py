@@ -16,13 +16,13 @@ from registry import filters, workflow
 from registry.api import views
 from registry.models import Facility, Organisation, Publication
 from tests.api.conftest import (
-    CURATED_FACTORIES,
     PROBLEM,
     named_fields,
     named_parameters,
     problem_of,
 )
 from tests.factories import (
+    FACTORIES,
     FacilityFactory,
     OrganisationFactory,
     ParticipationFactory,
@@ -365,7 +365,7 @@ def fuzz_clients(api, api_as, hong_kong_partner, zone_editor) -> dict[str, APICl
 
 @pytest.mark.parametrize("resource", FILTERSETS)
 def test_no_query_string_makes_a_list_fail_with_a_500(fuzz_clients, resource):
-    for factory in CURATED_FACTORIES.values():
+    for factory in FACTORIES.values():
         factory()
     filterset = FILTERSETS[resource]
     names = [*GLOBAL_PARAMETERS, *(filterset.base_filters if filterset else [])]
@@ -400,9 +400,10 @@ def test_no_query_string_makes_the_feed_or_stats_fail_with_a_500(fuzz_clients, r
         assert not server_errors(client, requests)
 
 
-@pytest.mark.parametrize("resource", CURATED_FACTORIES)
-def test_no_detail_address_or_parameter_makes_a_detail_fail_with_a_500(fuzz_clients, resource):
-    record = CURATED_FACTORIES[resource]()
+def test_no_detail_address_or_parameter_makes_a_detail_fail_with_a_500(
+    fuzz_clients, curated_resource, curated_factory
+):
+    resource, record = curated_resource, curated_factory()
     ids = [record.public_id, record.public_id.upper(), "x" * 300, "🙂", "%00", "..%2f", "-1"]
     requests = [("get", f"/api/v1/{resource}/{public_id}/", {}) for public_id in ids]
     requests += [
@@ -485,16 +486,16 @@ VALID_NEW = {
 }
 
 
-@pytest.mark.parametrize("resource", CURATED_FACTORIES)
-def test_no_body_makes_a_write_fail_with_a_500(fuzz_clients, resource, hong_kong_partner_org):
+def test_no_body_makes_a_write_fail_with_a_500(
+    fuzz_clients, curated_resource, curated_factory, hong_kong_partner_org
+):
+    resource = curated_resource
     project = ProjectFactory(owner=hong_kong_partner_org, publication=Publication.DRAFT)
     valid = dict(VALID_NEW[resource])
     if resource in ("outputs", "flows"):
         valid["project"] = project.public_id
-    own_draft = CURATED_FACTORIES[resource](
-        publication=Publication.DRAFT, owner=hong_kong_partner_org
-    )
-    own_published = CURATED_FACTORIES[resource](owner=hong_kong_partner_org)
+    own_draft = curated_factory(publication=Publication.DRAFT, owner=hong_kong_partner_org)
+    own_published = curated_factory(owner=hong_kong_partner_org)
     detail = f"/api/v1/{resource}/{own_draft.public_id}/"
     published_detail = f"/api/v1/{resource}/{own_published.public_id}/"
     json_kwargs: dict[str, Any] = {"content_type": "application/json", "HTTP_IF_MATCH": "*"}

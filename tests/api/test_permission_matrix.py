@@ -9,7 +9,8 @@ Personas: the public, a partner of organisation A (Hong Kong), a partner of orga
 (Shenzhen), a Shenzhen curator, a Hong Kong curator, a zone editor, and a superuser (the only
 one who hard-deletes).
 
-Records, built afresh for each cell:
+Records, built once for the module (every cell runs in a savepoint that is rolled back after
+it, so each cell finds them as built, and sees what it changed itself):
 - ``A-published`` / ``A-draft``: owned by A (and, A being a Hong Kong organisation, curated by
   Hong Kong); partner A's cell ids call them ``own-published`` / ``own-draft``;
 - ``sz-published`` / ``sz-draft``: owned by nobody, curated by Shenzhen;
@@ -23,6 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -40,15 +42,17 @@ from registry.models import (
     Publication,
     Section,
 )
-from tests.factories import (
-    FacilityFactory,
-    FactorFlowFactory,
-    FundingSchemeFactory,
-    OrganisationFactory,
-    OutputFactory,
-    PolicyInstrumentFactory,
-    ProjectFactory,
+from tests.conftest import (
+    built_for_the_module,
+    make_hong_kong_curator,
+    make_hong_kong_partner_org,
+    make_partner,
+    make_shenzhen_curator,
+    make_shenzhen_partner_org,
+    make_superuser,
+    make_zone_editor,
 )
+from tests.factories import FACTORIES, CuratedFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -60,10 +64,13 @@ SZ, HK = Section.SHENZHEN, Section.HONG_KONG
 class Resource:
     path: str
     model: type
-    factory: Callable[..., Any]
     text_key: str  # the API's trilingual field a PATCH changes
     text_attr: str  # the model field that stores its English text
     create_payload: Callable[[dict[str, str]], dict[str, Any]]
+
+    @property
+    def factory(self) -> type[CuratedFactory]:
+        return FACTORIES[self.path]
 
 
 def _text(resource_key: str, value: str) -> dict[str, Any]:
@@ -76,7 +83,6 @@ RESOURCES = {
         Resource(
             "organisations",
             Organisation,
-            OrganisationFactory,
             "names",
             "name_en",
             lambda refs: {"kind": "university", "jurisdiction": "hong_kong"},
@@ -84,7 +90,6 @@ RESOURCES = {
         Resource(
             "facilities",
             Facility,
-            FacilityFactory,
             "names",
             "name_en",
             lambda refs: {"kind": "laboratory", "section": "hong_kong", "status": "planned"},
@@ -92,7 +97,6 @@ RESOURCES = {
         Resource(
             "projects",
             Project,
-            ProjectFactory,
             "titles",
             "title_en",
             lambda refs: {"status": "proposed", "start_date": "2026-01-01"},
@@ -100,7 +104,6 @@ RESOURCES = {
         Resource(
             "outputs",
             Output,
-            OutputFactory,
             "titles",
             "title_en",
             lambda refs: {"kind": "publication", "project": refs["project"]},
@@ -108,7 +111,6 @@ RESOURCES = {
         Resource(
             "flows",
             FactorFlow,
-            FactorFlowFactory,
             "descriptions",
             "description_en",
             lambda refs: {
@@ -121,7 +123,6 @@ RESOURCES = {
         Resource(
             "policies",
             PolicyInstrument,
-            PolicyInstrumentFactory,
             "names",
             "name_en",
             lambda refs: {"status": "proposed"},
@@ -129,7 +130,6 @@ RESOURCES = {
         Resource(
             "funding-schemes",
             FundingScheme,
-            FundingSchemeFactory,
             "names",
             "name_en",
             lambda refs: {},
@@ -164,7 +164,7 @@ BASIC_RECORDS = ("A-published", "A-draft", "sz-published", "sz-draft")
 @dataclass(frozen=True)
 class Persona:
     key: str
-    fixture: str | None  # the conftest fixture that makes the user; None = the public
+    fixture: str | None  # the conftest persona (its fixture's name); None = the public
     kind: str  # public | partner | curator | editor | superuser
     organisation: str | None = None  # "A" or "B" for partners
     sections: frozenset[str] = frozenset()
@@ -193,6 +193,15 @@ PERSONAS = (
 )
 # Partner organisations: A is in Hong Kong, B in Shenzhen (tests/conftest.py).
 PARTNER_SECTION = {"A": HK, "B": SZ}
+# How each persona is made, as its conftest fixture makes it, given the organisations A and B.
+MAKE_USER: dict[str, Callable[[dict[str, Organisation]], Any]] = {
+    "hong_kong_partner": lambda orgs: make_partner("hk-partner", orgs["A"]),
+    "shenzhen_partner": lambda orgs: make_partner("sz-partner", orgs["B"]),
+    "shenzhen_curator": lambda orgs: make_shenzhen_curator(),
+    "hong_kong_curator": lambda orgs: make_hong_kong_curator(),
+    "zone_editor": lambda orgs: make_zone_editor(),
+    "superuser": lambda orgs: make_superuser(),
+}
 
 
 # -- the cells ----------------------------------------------------------------------------------
@@ -347,30 +356,52 @@ def build_records(resource: Resource, orgs: dict[str, Organisation]) -> dict[str
     return made
 
 
+@dataclass(frozen=True)
+class Built:
+    """The primary keys of what the module's cells share."""
+
+    orgs: dict[str, int]  # "A", "B"
+    users: dict[str, int]  # by Persona.fixture
+    reference: int
+    records: dict[str, dict[str, int]]  # by resource path, then by RECORDS key
+
+
+@pytest.fixture(scope="module")
+def built(django_db_setup: None, django_db_blocker: Any) -> Iterator[Built]:
+    """Organisations A and B, every persona, a published project to refer to (outputs and flows
+    belong to one) and the records of every resource: built once, not for each of the thousand
+    cells."""
+    with built_for_the_module(django_db_blocker):
+        orgs = {"A": make_hong_kong_partner_org(), "B": make_shenzhen_partner_org()}
+        users = {key: make(orgs).pk for key, make in MAKE_USER.items()}
+        reference = ProjectFactory(curating_section=SZ, title_en="Matrix reference project")
+        records = {
+            path: {key: record.pk for key, record in build_records(resource, orgs).items()}
+            for path, resource in RESOURCES.items()
+        }
+        yield Built({key: org.pk for key, org in orgs.items()}, users, reference.pk, records)
+
+
 # -- the matrix ---------------------------------------------------------------------------------
 @pytest.mark.parametrize("cell", MATRIX)
-def test_permission_matrix(
-    cell: Cell,
-    request: pytest.FixtureRequest,
-    hong_kong_partner_org: Organisation,
-    shenzhen_partner_org: Organisation,
-) -> None:
-    orgs = {"A": hong_kong_partner_org, "B": shenzhen_partner_org}
+def test_permission_matrix(cell: Cell, built: Built) -> None:
+    # What the cell uses is read afresh from the database: what an earlier cell changed in
+    # memory (or cached on a user) is not carried into this one.
     resource = RESOURCES[cell.resource]
     model = resource.model
-    user = request.getfixturevalue(cell.persona.fixture) if cell.persona.fixture else None
-    # A published project to refer to (outputs and flows belong to one).
-    reference = ProjectFactory(curating_section=SZ, title_en="Matrix reference project")
-    records = build_records(resource, orgs)
+    persona = cell.persona.fixture
+    user = get_user_model().objects.get(pk=built.users[persona]) if persona else None
     client = client_for(user)
     before = snapshot(model)
     requests_before = ChangeRequest.objects.count()
     base = f"/api/v1/{resource.path}/"
 
     if cell.operation == "create":
+        orgs = {key: Organisation.objects.get(pk=pk) for key, pk in built.orgs.items()}
+        reference = Project.objects.get(pk=built.reference)
         check_create(cell, client, base, resource, orgs, reference, before, user)
         return
-    record = records[cell.record]
+    record = model.objects.get(pk=built.records[resource.path][cell.record])
     url = f"{base}{record.public_id}/"
     spec = RECORDS[cell.record]
 

@@ -34,6 +34,7 @@ from registry.models import (
     ZoneSection,
 )
 from tests.factories import (
+    FACTORIES,
     FacilityFactory,
     FactorFlowFactory,
     FundingLineFactory,
@@ -54,11 +55,8 @@ PUBLISHED, DRAFT, IN_REVIEW, RETRACTED = (
     Publication.RETRACTED,
 )
 LANGUAGES = ("en", "zh-hans", "zh-hant")
-FACTORIES = {
-    "facilities": FacilityFactory,
-    "projects": ProjectFactory,
-    "organisations": OrganisationFactory,
-}
+# The three kinds with public pages, by the name of their listing (FACTORIES has the same names).
+LISTINGS = ("facilities", "projects", "organisations")
 
 
 # -- reading a page -------------------------------------------------------------------------
@@ -627,7 +625,7 @@ def test_a_listing_with_a_bad_parameter_explains_which_one(client, listing, quer
     assert links(main)["Show the listing without them"] == f"/en/{listing}/"
 
 
-@pytest.mark.parametrize("listing", ["facilities", "projects", "organisations"])
+@pytest.mark.parametrize("listing", LISTINGS)
 def test_a_listing_never_shows_an_unpublished_record(client, listing):
     factory = FACTORIES[listing]
     stem = "title" if listing == "projects" else "name"
@@ -996,7 +994,7 @@ def test_no_text_in_a_record_can_break_out_of_the_json_ld(client):
 
 
 @pytest.mark.parametrize("state", [DRAFT, IN_REVIEW])
-@pytest.mark.parametrize("kind", ["facilities", "projects", "organisations"])
+@pytest.mark.parametrize("kind", LISTINGS)
 def test_an_unpublished_record_is_a_404(client, state, kind):
     factory = FACTORIES[kind]
     record = factory(publication=state)
@@ -1020,7 +1018,7 @@ def test_an_unknown_or_mistyped_id_is_a_404(client):
     assert client.get(f"/en/facilities/{facility.public_id}/").status_code == 200
 
 
-@pytest.mark.parametrize("kind", ["facilities", "projects", "organisations"])
+@pytest.mark.parametrize("kind", LISTINGS)
 def test_a_retracted_record_is_gone_with_its_tombstone_and_successor(client, kind):
     factory = FACTORIES[kind]
     stem = "title" if kind == "projects" else "name"
@@ -1082,7 +1080,7 @@ def test_an_unknown_address_is_a_404_page_in_the_visitors_language(client, setti
     assert page.find("nav", class_="languages")
     searches = [a.attrs["href"] for a in page.find("main").find_all("a")]
     prefix = url.split("/")[1]
-    assert searches == [f"/{prefix}/{listing}/" for listing in FACTORIES]
+    assert searches == [f"/{prefix}/{listing}/" for listing in LISTINGS]
 
 
 # -- headers ----------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from pprint import pformat
 from typing import Any
@@ -23,11 +24,13 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db.models import CharField, TextField
+from django.test import override_settings
 from django.utils.translation.template import templatize
 
 from registry import exports
 from registry.models import Facility, Organisation, Project, Publication
 from tests.admin.test_i18n import CATALOGUES, LOCALE, placeholders
+from tests.conftest import built_for_the_module
 from tests.public import Element, parse
 
 ROOT = LOCALE.parent
@@ -104,12 +107,20 @@ TEMPLATIZED_STRING = re.compile(r"u'(?:[^'\\]|\\.)*'")
 # -- the pages ----------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def pages(db: None, tmp_path: Path, settings: Any) -> dict[str, str]:
-    """The reference and demo data, an open-data dump of it, and a path of each kind of page."""
+@pytest.fixture(scope="module")
+def pages(
+    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, str]]:
+    """The reference and demo data, an open-data dump of it, and a path of each kind of page:
+    built once for the module, whose tests only read them."""
+    dumps = tmp_path_factory.mktemp("translations") / "dumps"
+    with built_for_the_module(django_db_blocker), override_settings(REGISTRY_DUMP_DIR=dumps):
+        yield build_pages(dumps)
+
+
+def build_pages(dumps: Path) -> dict[str, str]:
     call_command("loaddata", "reference", "demo", verbosity=0)
-    settings.REGISTRY_DUMP_DIR = tmp_path / "dumps"
-    exports.write_dump(settings.REGISTRY_DUMP_DIR)
+    exports.write_dump(dumps)
     published = {"publication": Publication.PUBLISHED}
     facility = (
         Facility.objects.filter(**published, floor_area_m2__isnull=False).order_by("pk").first()
@@ -216,7 +227,7 @@ def english_left(
 
 
 @pytest.mark.parametrize("language", sorted(LANGUAGES))
-def test_every_public_page_is_in_the_readers_script(client, pages, language):
+def test_every_public_page_is_in_the_readers_script(client, db, pages, language):
     catalogue = polib.pofile(str(CATALOGUES[LANGUAGES[language]]))
     english = english_interface(catalogue)
     data = record_texts()
@@ -256,7 +267,7 @@ def test_every_public_page_is_in_the_readers_script(client, pages, language):
         ("data", {"Checksums", "Licence", "Please credit: %(attribution)s"}),
     ],
 )
-def test_the_check_finds_the_english_of_the_english_pages(client, pages, name, expected):
+def test_the_check_finds_the_english_of_the_english_pages(client, db, pages, name, expected):
     """The same check, run on the English pages, finds their English: it can see it."""
     english = english_interface(polib.pofile(str(CATALOGUES["zh_Hans"])))
     page = parse(client.get(f"/en/{pages[name]}").content)
