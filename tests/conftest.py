@@ -1,4 +1,6 @@
-"""Named personas, so that a test reads as a sentence about who may do what.
+"""Named personas, so that a test reads as a sentence about who may do what; the once-per-kind
+fixtures over tests/factories.py's FACTORIES; built_for_the_module() for data that a module's
+tests only read; and how the suite spreads over the cores (pytest-xdist).
 
 Tests that need PostgreSQL call ``require_postgres()``: elsewhere they skip with the reason,
 unless REGISTRY_REQUIRE names "postgres" (CI sets it), which turns that skip into a failure.
@@ -93,7 +95,9 @@ def built_for_the_module(django_db_blocker: Any) -> Iterator[None]:
 
     A test takes the fixture and ``db``. Objects a fixture hands out outlive one test: a test
     that changes one in memory, or an instance cache such as ``user._registry_actor`` (in
-    registry/access.py), must read it again from the database first."""
+    registry/access.py), must read it again from the database first. Once built, the data stays
+    until the module's last test, for the tests that do not take the fixture too: one that needs
+    the database without it goes before the first that takes it (tests run in file order)."""
     with django_db_blocker.unblock(), transaction.atomic():
         yield
         transaction.set_rollback(True)

@@ -5,7 +5,9 @@ the same pairs in a table; narrowed by research field and priority area."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -23,6 +25,7 @@ from registry.models import (
     Section,
 )
 from registry.public import charts
+from tests.conftest import built_for_the_module
 from tests.factories import (
     FacilityFactory,
     OrganisationFactory,
@@ -68,11 +71,22 @@ def joint_project(
     return project
 
 
-@pytest.fixture
-def banks(db) -> Banks:
+@pytest.fixture(scope="module")
+def built_banks(django_db_setup: None, django_db_blocker: Any) -> Iterator[Banks]:
     """Alpha–Xi share 3 projects, Beta–Xi 2, Alpha–Yuen 1 (in another field and priority
     area); Beta–Yuen only a draft project; a draft organisation works with Yuen; Xi takes part
-    on both banks of one project, which pairs it with nobody."""
+    on both banks of one project, which pairs it with nobody. Built once for the module: its
+    tests read them (one adds projects, rolled back after it)."""
+    with built_for_the_module(django_db_blocker):
+        yield make_banks()
+
+
+@pytest.fixture
+def banks(db: None, built_banks: Banks) -> Banks:
+    return built_banks
+
+
+def make_banks() -> Banks:
     call_command("loaddata", "reference", verbosity=0)
     alpha = shenzhen_organisation("Alpha Shenzhen Institute")
     beta = shenzhen_organisation("Beta Shenzhen Institute")
@@ -123,6 +137,20 @@ def pair_label(shenzhen: Organisation, hong_kong: Organisation, count: int) -> s
 def detail(project: Project, language: str = "en") -> str:
     with translation.override(language):
         return reverse("public:project-detail", args=[project.public_id])
+
+
+# The demo data alone: first in the module, before the banks are built for the tests below.
+def test_the_demo_data_draws_its_cross_border_pairs(client, db) -> None:
+    call_command("loaddata", "reference", "demo", verbosity=0)
+
+    page = parse(client.get(URL).content)
+
+    rows = page.find("section", **{"aria-labelledby": "pairs"}).find("tbody").find_all("tr")
+    assert len(curves(page)) == len(rows) > 0
+    for row in rows:
+        for link in row.find_all("td")[-1].find_all("a"):
+            public_id = link.attrs["href"].rstrip("/").rsplit("/", 1)[-1]
+            assert Project.objects.get(public_id=public_id).publication == Publication.PUBLISHED
 
 
 def test_one_curve_per_pair_sharing_published_projects_thicker_for_more(client, banks) -> None:
@@ -275,19 +303,6 @@ def test_the_page_answers_in_each_language(client, banks, language: str) -> None
     assert "max-age=300" in response["Cache-Control"]
     if language == "zh-hant":
         assert "西香港大學" in response.content.decode()
-
-
-def test_the_demo_data_draws_its_cross_border_pairs(client, db) -> None:
-    call_command("loaddata", "reference", "demo", verbosity=0)
-
-    page = parse(client.get(URL).content)
-
-    rows = page.find("section", **{"aria-labelledby": "pairs"}).find("tbody").find_all("tr")
-    assert len(curves(page)) == len(rows) > 0
-    for row in rows:
-        for link in row.find_all("td")[-1].find_all("a"):
-            public_id = link.attrs["href"].rstrip("/").rsplit("/", 1)[-1]
-            assert Project.objects.get(public_id=public_id).publication == Publication.PUBLISHED
 
 
 def test_a_phone_gets_the_two_banks_drawn_to_its_width_with_the_same_curves(client, banks) -> None:
