@@ -1,4 +1,4 @@
-"""Who sees and who may change what (registry/access.py; DESIGN.md, Who uses it).
+"""Who sees and who may change what (registry/access.py; docs/architecture.md §1).
 
 Every test builds records in the database, re-reads them and asks ``registry.access`` about
 them, so the answers depend on the stored state, not on what a factory left in memory.

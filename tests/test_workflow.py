@@ -1,5 +1,5 @@
 """Publication workflow: draft → in review → published → retracted, and reopen
-(registry/workflow.py; DESIGN.md, Workflow). Assertions re-read the stored record."""
+(registry/workflow.py; docs/architecture.md §5). Assertions re-read the stored record."""
 
 from __future__ import annotations
 

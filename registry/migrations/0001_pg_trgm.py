@@ -1,4 +1,4 @@
-"""pg_trgm first, alone (RECIPES.md): the trigram indexes on search_text need it.
+"""pg_trgm first, alone: the trigram indexes on search_text need it.
 On SQLite this migration does nothing, in either direction."""
 
 from django.contrib.postgres.operations import TrigramExtension

@@ -1,4 +1,4 @@
-"""Who may do what in the admin (DESIGN.md, Who uses it): a curator sees everything but changes,
+"""Who may do what in the admin (docs/architecture.md §1): a curator sees everything but changes,
 submits, publishes and retracts only the records of their own section; elsewhere the admin
 refuses with 403 and offers no button to try. Only a superuser deletes; reference data belongs to
 the zone editors; partners and the public never reach the admin."""

@@ -1,4 +1,4 @@
-"""Who the API thinks you are (DESIGN.md, REST API, Auth): ``Authorization: Bearer <token>``
+"""Who the API thinks you are (docs/architecture.md §8): ``Authorization: Bearer <token>``
 against ApiToken (hashed at rest, read/write scopes, expiry, revocation, last use), anonymous
 reads of published data, ``manage.py issue_token``, and throttling per token and per IP."""
 

@@ -1,5 +1,5 @@
 """``/api/v1/changes/?since=<cursor>``: the ordered feed of created / updated / published /
-retracted events a client replays to stay in sync (DESIGN.md, REST API). The public hears only
+retracted events a client replays to stay in sync (docs/architecture.md §8). The public hears only
 of records in a public state; a partner also of its own organisation's records."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Conditional requests (DESIGN.md, REST API, Writes): every detail carries a strong ETag from
+"""Conditional requests (docs/architecture.md §8): every detail carries a strong ETag from
 the record's version; ``If-None-Match`` gives 304; writes need ``If-Match`` (missing: 428,
 stale: 412) and every write moves the version on by one."""
 

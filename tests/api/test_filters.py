@@ -1,4 +1,4 @@
-"""The FilterSets of registry/filters.py through the API (DESIGN.md, REST API, Filters): the
+"""The FilterSets of registry/filters.py through the API (docs/architecture.md §6): the
 filters DESIGN names, ranges, OR over repeated parameters, ``__n`` negation, cross-script
 ``q``, a whitelisted ``ordering``, ``updated_since`` everywhere, and a 400 naming any unknown
 parameter or bad value. One test fails when a model field meant to be filterable has none."""
@@ -597,9 +597,9 @@ NOT_FILTERED = {
     "published_at": "workflow bookkeeping",
     "retracted_at": "workflow bookkeeping",
     "successor": "tombstone pointer, shown with the 410",
-    # The provenance date. DESIGN.md names no filter for it (verification has one); it is
+    # The provenance date. the design names no filter for it (verification has one); it is
     # listed here so that the choice stays visible rather than silently unfiltered.
-    "as_of": "provenance date: no filter named in DESIGN.md",
+    "as_of": "provenance date: no filter named in docs/architecture.md",
 }
 
 # Filters with a ``method`` reach model fields the test cannot see: say which.

@@ -1,6 +1,6 @@
 """Paging (``page``, ``page_size``: default 50, at most 500, checked strictly) and the query
 budget of every list endpoint: the same number of queries at page_size 10 and 100, pinned
-here for the public and for a partner (STYLE.md rule 3; DESIGN.md, Budgets).
+here for the public and for a partner (docs/architecture.md §3 rule 3, §4).
 
 A partner's request costs 3 queries more than the public's: its token (with the user), the
 user's groups and its partner account (registry/access.py ``actor_for``); reference data asks

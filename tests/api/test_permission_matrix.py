@@ -1,5 +1,5 @@
 """The permission matrix of the REST API: who may list, read, create, change and delete which
-curated record (DESIGN.md, "Who uses it"; registry/access.py).
+curated record (docs/architecture.md §1; registry/access.py).
 
 Every cell is one request by one persona on one resource, and checks the status code AND the
 stored data afterwards. The expectations below are written from the rules, not read off the

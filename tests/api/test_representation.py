@@ -1,4 +1,4 @@
-"""What a client reads (DESIGN.md, REST API): ``id`` is the public id, ``names`` the three
+"""What a client reads (docs/architecture.md §8): ``id`` is the public id, ``names`` the three
 scripts, ``name`` the display name for ``?lang=`` or Accept-Language, related records as brief
 ``{"id", "name"}`` objects; ``?fields=``, ``?omit=`` and ``?brief=1`` trim the payload and what
 is loaded from the database with it."""

@@ -1,4 +1,4 @@
-"""The API describes itself (DESIGN.md, REST API): OpenAPI 3 at ``/api/v1/schema/`` (YAML, or
+"""The API describes itself (docs/architecture.md §8): OpenAPI 3 at ``/api/v1/schema/`` (YAML, or
 JSON on request), every status code documented, and Swagger UI at ``/api/v1/docs/`` and Redoc at
 ``/api/v1/redoc/`` served from the registry's own static files, with no CDN."""
 

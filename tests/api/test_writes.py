@@ -1,4 +1,4 @@
-"""Writes through the API (DESIGN.md, REST API, Writes; Who uses it): partners add records
+"""Writes through the API (docs/architecture.md §1, §5, §8): partners add records
 (they enter review, owned by their organisation, curated by its side's section), edit their own
 unpublished records, and propose changes to their published ones as change requests. Fields a
 partner may not set are never stored, whatever is sent: every test reads the stored row."""

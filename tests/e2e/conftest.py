@@ -1,4 +1,4 @@
-"""Real-browser tests: Debian's Chromium driven by Playwright (RECIPES.md).
+"""Real-browser tests: Debian's Chromium driven by Playwright.
 
 Without Chromium they skip with the reason; REGISTRY_REQUIRE=chromium (CI) makes that a
 failure. Screenshots go to var/screenshots/ for a person to look at.

@@ -1,5 +1,5 @@
 """Open data: ``manage.py export_dump``, the ``/<lang>/data/`` page and its downloads, and a
-dump loaded back into an empty registry (DESIGN.md, Commands and Public pages)."""
+dump loaded back into an empty registry (docs/architecture.md §10–11)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """What each public page costs in queries: pinned per page type, and the same with a few
 records as with many (3 or 25 of each on a listing, 1 or 5 of each relation on a detail page),
-so that no page runs a query per record shown (STYLE.md, house rule 3)."""
+so that no page runs a query per record shown (docs/architecture.md §3, rule 3)."""
 
 from __future__ import annotations
 

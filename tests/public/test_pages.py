@@ -201,7 +201,7 @@ NAMES = {"en": "Loop Lab", "zh_hans": "河套实验室", "zh_hant": "河套實�
         ("en", ("en", "zh_hans", "zh_hant"), "Loop Lab"),
         ("zh-hans", ("en", "zh_hans", "zh_hant"), "河套实验室"),
         ("zh-hant", ("en", "zh_hans", "zh_hant"), "河套實驗室"),
-        # Missing in the chosen script: English first, then 繁體, then 简体 (DESIGN.md).
+        # Missing in the chosen script: English first, then 繁體, then 简体 (registry/scripts.py).
         ("zh-hans", ("en", "zh_hant"), "Loop Lab"),
         ("zh-hant", ("en", "zh_hans"), "Loop Lab"),
         ("en", ("zh_hans", "zh_hant"), "河套實驗室"),
