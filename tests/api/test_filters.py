@@ -21,13 +21,11 @@ from registry.models import (
     Factor,
     FactorFlow,
     FundingCeiling,
-    FundingScheme,
     Organisation,
     Output,
     Participation,
     PolicyInstrument,
     PriorityArea,
-    Project,
     Publication,
     ResearchField,
     Section,
@@ -37,6 +35,7 @@ from registry.models import (
 )
 from tests.api.conftest import PAGED_LISTS, named_parameters, problem_of
 from tests.factories import (
+    FACTORIES,
     FacilityFactory,
     FactorFlowFactory,
     FundingLineFactory,
@@ -50,14 +49,10 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
+# Each resource's model, FilterSet and factory, from the one registry of each.
 CURATED = {
-    "organisations": (Organisation, filters.OrganisationFilterSet, OrganisationFactory),
-    "facilities": (Facility, filters.FacilityFilterSet, FacilityFactory),
-    "projects": (Project, filters.ProjectFilterSet, ProjectFactory),
-    "outputs": (Output, filters.OutputFilterSet, OutputFactory),
-    "flows": (FactorFlow, filters.FactorFlowFilterSet, FactorFlowFactory),
-    "policies": (PolicyInstrument, filters.PolicyInstrumentFilterSet, PolicyInstrumentFactory),
-    "funding-schemes": (FundingScheme, filters.FundingSchemeFilterSet, FundingSchemeFactory),
+    resource: (factory._meta.model, filters.FILTERSETS[factory._meta.model], factory)
+    for resource, factory in FACTORIES.items()
 }
 
 

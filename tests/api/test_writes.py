@@ -14,11 +14,7 @@ from django.utils import timezone
 from registry.models import (
     ChangeRequest,
     Facility,
-    FactorFlow,
     FundingScheme,
-    Organisation,
-    Output,
-    PolicyInstrument,
     PriorityArea,
     Project,
     Publication,
@@ -27,19 +23,11 @@ from registry.models import (
     Verification,
 )
 from tests.api.conftest import named_fields, problem_of
-from tests.factories import FacilityFactory, OrganisationFactory, ProjectFactory
+from tests.factories import FACTORIES, FacilityFactory, OrganisationFactory, ProjectFactory
 
 pytestmark = pytest.mark.django_db
 
-MODELS = {
-    "organisations": Organisation,
-    "facilities": Facility,
-    "projects": Project,
-    "outputs": Output,
-    "flows": FactorFlow,
-    "policies": PolicyInstrument,
-    "funding-schemes": FundingScheme,
-}
+MODELS = {resource: factory._meta.model for resource, factory in FACTORIES.items()}
 
 
 def new_record_payload(resource: str, project: Project | None = None) -> dict[str, Any]:
