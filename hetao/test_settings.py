@@ -15,6 +15,11 @@ STORAGES = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_AUTOREFRESH = True
 
+# Connections end with each request: the live server's request threads wait on keep-alive
+# browser connections, and one holding a database connection at the end of the run would stop
+# pytest-django from dropping the test database ("being accessed by other users").
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+
 # One test database per test process on PostgreSQL, so that parallel runs on one server
 # (a developer's and CI's, or several checkouts) never drop each other's database.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
