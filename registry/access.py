@@ -16,7 +16,7 @@ Only a superuser hard-deletes.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,7 +139,12 @@ def lookup(
     record = readable(queryset, user, relations).by_public_id(public_id).first()
     if record is not None:
         return Lookup(record=record)
-    model = queryset.model
+    return missing(queryset.model, public_id)
+
+
+def missing(model: type[CuratedRecord], public_id: str) -> Lookup:
+    """What a reader who cannot see the record ``public_id`` gets: a tombstone when it was
+    retracted, else nothing. Queries: 1."""
     retracted = gone(model.objects.select_related("successor")).by_public_id(public_id).first()
     if retracted is None:
         return Lookup()
@@ -167,10 +172,23 @@ def gone(queryset: QuerySet) -> QuerySet:
 
 
 def can_view(user: Any, record: CuratedRecord) -> bool:
+    return viewer(user)(record.publication, record.owner_id)
+
+
+def viewer(user: Any) -> Callable[[str, int | None], bool]:
+    """Whether ``user`` may see a record in this state, asked of its ``(publication,
+    owner_id)``: for rows read without a model instance (no query)."""
     actor = actor_for(user)
-    if actor.is_curator or record.publication == Publication.PUBLISHED:
-        return True
-    return actor.role is Role.PARTNER and record.owner_id == actor.organisation_id
+    if actor.is_curator:
+        return lambda publication, owner_id: True
+    organisation = actor.organisation_id if actor.role is Role.PARTNER else None
+
+    def sees(publication: str, owner_id: int | None) -> bool:
+        if publication == Publication.PUBLISHED:
+            return True
+        return organisation is not None and owner_id == organisation
+
+    return sees
 
 
 def curates(user: Any, record: CuratedRecord) -> bool:

@@ -42,12 +42,8 @@ from typing import Any
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
-from rest_framework import serializers
-from rest_framework.utils.encoders import JSONEncoder
 
-from registry import access, resources
-from registry.api import serializers as api
-from registry.api.fields import ProvenanceField, TrilingualField
+from registry import access, representations, resources
 from registry.models import (
     CURATED_MODELS,
     Facility,
@@ -101,73 +97,48 @@ class DumpError(Exception):
 
 
 # -- what a dump holds ---------------------------------------------------------------------------
-class SubAreaSerializer(api.TaxonomySerializer):
-    """Sub-areas have no API resource, but facilities refer to them by code: the dump carries
-    them so that it loads into an empty registry."""
-
-    sources = serializers.ListField(child=serializers.CharField(), read_only=True)
-
-    class Meta:
-        model = SubArea
-        fields = ("id", "name", "names", "section", "area_km2", "sources")
-
-
-class DumpOrganisationSerializer(api.OrganisationSerializer):
-    """The API's organisation, except that a relationship to an organisation the public may not
-    see shows neither its id nor its name: only its ROR id (public anyway), as for a target not
-    in the registry yet; without a ROR id the relationship is left out."""
-
-    def get_relationships(self, obj: Organisation) -> list[dict]:
-        rows = super().get_relationships(obj)
-        shown = []
-        for row, relation in zip(rows, obj.relations.all(), strict=True):
-            target = relation.target
-            if target is not None and access.shown(None, target) is None:
-                if not relation.target_ror_id:
-                    continue
-                row = {**row, "id": None, "name": relation.target_label}
-            shown.append(row)
-        return shown
-
-
 @dataclass(frozen=True)
 class Resource:
     name: str
     model: type[models.Model]
-    serializer: type[serializers.Serializer]
     curated: bool = True
 
-    def queryset(self) -> models.QuerySet:
+    def fields(self) -> tuple[str, ...]:
+        """The resource's fields, as the API shows them (sub-areas have no API resource, but
+        facilities refer to them by code: the dump carries them so that it loads into an
+        empty registry)."""
         if self.curated:
-            return access.readable(self.model.objects.all(), None).order_by("pk")
-        if self.model is ResearchField:
-            return ResearchField.objects.select_related("parent").order_by("code")
-        return self.model.objects.order_by("code")
+            return resources.api_fields(self.model)
+        return representations.REFERENCE_FIELDS[self.name]
+
+    def records(self) -> Iterator[dict[str, Any]]:
+        """The published records as the anonymous public gets them from the API in English
+        (``name`` in English, every script in ``names``…; related records the public may not
+        see left out; ``url`` the API path), read in chunks of CHUNK_SIZE: a query for each
+        chunk and one per related list."""
+        if not self.curated:
+            queryset = self.model.objects.order_by("code")
+            yield from representations.represent_reference(queryset, self.name, "en")
+            return
+        reader = representations.Reader(lang="en", dump=True)
+        published = access.public(self.model.objects.all()).order_by("pk")
+        last = 0
+        while True:
+            chunk = published.filter(pk__gt=last)[:CHUNK_SIZE]
+            records, rows = representations.build(chunk, reader)
+            yield from records
+            if len(rows) < CHUNK_SIZE:
+                return
+            last = rows[-1]["pk"]
 
 
-SERIALIZERS: dict[type[models.Model], type[serializers.Serializer]] = {
-    Organisation: DumpOrganisationSerializer,
-    Facility: api.FacilitySerializer,
-    Project: api.ProjectSerializer,
-    Output: api.OutputSerializer,
-    FactorFlow: api.FactorFlowSerializer,
-    PolicyInstrument: api.PolicyInstrumentSerializer,
-    FundingScheme: api.FundingSchemeSerializer,
-}
 RESOURCES: tuple[Resource, ...] = (
-    *(Resource(model.RESOURCE, model, SERIALIZERS[model]) for model in CURATED_MODELS),
-    Resource("fields", ResearchField, api.ResearchFieldSerializer, curated=False),
-    Resource("priority-areas", PriorityArea, api.PriorityAreaSerializer, curated=False),
-    Resource("sub-areas", SubArea, SubAreaSerializer, curated=False),
+    *(Resource(model.RESOURCE, model) for model in CURATED_MODELS),
+    Resource("fields", ResearchField, curated=False),
+    Resource("priority-areas", PriorityArea, curated=False),
+    Resource("sub-areas", SubArea, curated=False),
 )
 RESOURCE_MODELS = {resource.name: resource.model for resource in RESOURCES}
-
-
-def serializer_context() -> dict[str, Any]:
-    """What the anonymous public gets from the API in English (display names in ``name``;
-    ``names``/``titles`` carry all three scripts): no request, so related records a member of
-    the public may not see are left out, and ``url`` is the API path."""
-    return {"request": None, "lang": "en", "chosen_fields": None}
 
 
 # -- CSV -------------------------------------------------------------------------------------------
@@ -181,7 +152,7 @@ ID_COLUMNS: dict[str, list[tuple[str, str]]] = {
 
 
 def _json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, cls=JSONEncoder, separators=(",", ":"))
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _is_brief(value: Any) -> bool:
@@ -218,21 +189,21 @@ def _ids_of(items: list[dict], key: str) -> str:
 Column = tuple[str, Callable[[dict], str]]
 
 
-def csv_columns(serializer: serializers.Serializer) -> list[Column]:
+def csv_columns(fields: Iterable[str]) -> list[Column]:
     """The flat columns of a resource, in the order of its API fields (``url`` left out)."""
     columns: list[Column] = []
-    for key, serializer_field in serializer.fields.items():
+    for key in fields:
         if key == "url":
             continue
-        if isinstance(serializer_field, TrilingualField):
+        if key in resources.TEXTS:
             for script, suffix in SCRIPTS:
                 columns.append(
                     (
-                        f"{serializer_field.stem}_{suffix}",
+                        f"{resources.TEXTS[key]}_{suffix}",
                         lambda row, k=key, s=script: (row.get(k) or {}).get(s) or "",
                     )
                 )
-        elif isinstance(serializer_field, ProvenanceField):
+        elif key == "provenance":
             for part in ("sources", "verification", "as_of"):
                 columns.append((part, lambda row, k=key, p=part: _cell(row[k][p])))
         elif key in JSON_CELLS:
@@ -287,8 +258,7 @@ def _file_entry(path: Path, raw: _HashingWriter) -> dict[str, Any]:
 
 def _write_resource(resource: Resource, folder: Path) -> dict[str, Any]:
     """Stream the resource's records, chunk by chunk, into its JSON and CSV files at once."""
-    serializer = resource.serializer(context=serializer_context())
-    columns = csv_columns(serializer)
+    columns = csv_columns(resource.fields())
     json_path = folder / f"{resource.name}.json"
     csv_path = folder / f"{resource.name}.csv"
     count = 0
@@ -299,10 +269,9 @@ def _write_resource(resource: Resource, folder: Path) -> dict[str, Any]:
         table = csv.writer(csv_file, lineterminator="\r\n")
         table.writerow([name for name, _ in columns])
         json_file.write("[")
-        for record in resource.queryset().iterator(chunk_size=CHUNK_SIZE):
-            row = serializer.to_representation(record)
+        for row in resource.records():
             json_file.write("\n" if count == 0 else ",\n")
-            json_file.write(json.dumps(row, ensure_ascii=False, cls=JSONEncoder))
+            json_file.write(json.dumps(row, ensure_ascii=False))
             table.writerow([extract(row) for _, extract in columns])
             count += 1
         json_file.write("\n]\n" if count else "]\n")
@@ -492,7 +461,7 @@ def write_dump(directory: Path | str, *, keep: int | None = None) -> Manifest:
     work = Path(tempfile.mkdtemp(prefix=".tmp-", dir=directory))
     try:
         with _consistent_reads():
-            resources = {resource.name: _write_resource(resource, work) for resource in RESOURCES}
+            written = {resource.name: _write_resource(resource, work) for resource in RESOURCES}
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "generated_at": now.isoformat().replace("+00:00", "Z"),
@@ -505,7 +474,7 @@ def write_dump(directory: Path | str, *, keep: int | None = None) -> Manifest:
                 "csv": "RFC 4180, UTF-8: one row per record; related records by id, several "
                 'joined by ";"; nested objects as JSON text.',
             },
-            "resources": resources,
+            "resources": written,
         }
         _replace_text(work / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=2) + "\n")
         os.chmod(work, 0o755)  # mkdtemp makes it private; a dump is for everyone to read

@@ -42,6 +42,11 @@ class PageNumberPagination(pagination.PageNumberPagination):
     max_page_size = MAX_PAGE_SIZE
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list:
+        return list(self.page_of(queryset, request))
+
+    def page_of(self, queryset: Any, request: Request) -> Any:
+        """The page the request asks for, as an unevaluated slice of ``queryset`` (a COUNT
+        query for the number of pages; the slice is read by whoever shows it)."""
         self.request = request
         page_size = _positive_int(request, "page_size", self.page_size, MAX_PAGE_SIZE)
         number = _positive_int(request, "page", 1)
@@ -53,7 +58,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 _("There is no page %(number)s; the last page is %(last)s.")
                 % {"number": number, "last": paginator.num_pages}
             ) from None
-        return list(self.page)
+        return self.page.object_list
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict]:
         return [

@@ -140,12 +140,6 @@ class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
     def get_name(self, obj: Any) -> str:
         return obj.display_name(lang_of(self.context))
 
-    @classmethod
-    def reads_for(cls, field_names: set[str]) -> set[str]:
-        """The relations the fields show: an API field that shows a relation has the name of
-        one of the model's ``RELATED_READS``."""
-        return set(field_names) & set(cls.Meta.model.RELATED_READS)
-
 
 class DescribedSerializer(CuratedSerializer):
     descriptions = TrilingualField("description", 10000, required=False)

@@ -20,7 +20,7 @@ from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from registry import access, filters, statistics, workflow
+from registry import access, filters, representations, statistics, workflow
 from registry.api import serializers as s
 from registry.api.conditional import etag_for, expected_version, not_modified
 from registry.api.errors import Gone, InvalidParameters, PayloadTooLarge, PreconditionFailed
@@ -178,29 +178,33 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
     http_method_names: ClassVar[list[str]] = ["get", "post", "put", "patch", "delete", "head"]
 
     # -- reading --------------------------------------------------------------------------------
-    def relations(self) -> set[str]:
-        """The relations the chosen fields show."""
-        fields = (
-            self.chosen_fields
-            if self.chosen_fields is not None
-            else set(self.serializer_class().fields)
-        )
-        return self.serializer_class.reads_for(fields)
-
-    def read_path(self) -> QuerySet:
-        """What the asker may see, with the relations the chosen fields show (access.py)."""
-        return access.readable(self.model.objects.all(), self.request.user, self.relations())
-
     def get_queryset(self) -> QuerySet:
+        """What the asker may see, in the resource's order (access.py); the representation
+        reads the page of it (registry/representations.py)."""
         if getattr(self, "swagger_fake_view", False):  # drf-spectacular reading the model
             return self.model.objects.none()
-        return self.read_path().order_by(*self.model._meta.ordering)
+        return access.visible(self.model.objects.all(), self.request.user).order_by(
+            *self.model._meta.ordering
+        )
+
+    def reader(self) -> representations.Reader:
+        chosen = self.chosen_fields
+        return representations.Reader(
+            user=self.request.user,
+            lang=self.lang,
+            fields=None if chosen is None else frozenset(chosen),
+            url_base=self.request.build_absolute_uri("/").rstrip("/"),
+        )
 
     def get_object(self) -> CuratedRecord:
-        """The record, or 404; a retracted one the user may not see is 410 with a tombstone."""
+        """The record (for a write), or 404; a retracted one the user may not see is 410 with
+        a tombstone."""
         found = access.lookup(
-            self.model.objects.all(), self.kwargs["public_id"], self.request.user, self.relations()
+            self.model.objects.all(), self.kwargs["public_id"], self.request.user, ()
         )
+        return self.found(found)
+
+    def found(self, found: access.Lookup) -> CuratedRecord:
         if found.tombstone is not None:
             raise Gone(self.tombstone(found.tombstone, found.successor))
         if found.record is None:
@@ -224,14 +228,21 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
             },
         }
 
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginator.page_of(self.filter_queryset(self.get_queryset()), request)
+        return self.paginator.get_paginated_response(representations.represent(page, self.reader()))
+
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        record = self.get_object()
-        etag = etag_for(record.version, self.lang)
+        public_id = self.kwargs["public_id"]
+        records, rows = representations.build(
+            self.get_queryset().by_public_id(public_id), self.reader()
+        )
+        if not records:
+            self.found(access.missing(self.model, public_id))
+        etag = etag_for(rows[0]["version"], self.lang)
         if not_modified(request, etag):
             return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
-        response = Response(self.get_serializer(record).data)
-        response["ETag"] = etag
-        return response
+        return Response(records[0], headers={"ETag": etag})
 
     # -- writing: registry/workflow.py decides, the API translates its errors -----------------
     def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
@@ -292,13 +303,15 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
     def saved(self, record: CuratedRecord, status_code: int) -> Response:
         """The saved record as the writer now reads it, with its ETag (and where a new one
         lives)."""
-        record = self.read_path().get(pk=record.pk)
-        headers = {"ETag": etag_for(record.version, self.lang)}
+        records, rows = representations.build(
+            self.get_queryset().filter(pk=record.pk), self.reader()
+        )
+        headers = {"ETag": etag_for(rows[0]["version"], self.lang)}
         if status_code == status.HTTP_201_CREATED:
             headers["Location"] = self.request.build_absolute_uri(
                 f"/api/v1/{self.model.RESOURCE}/{record.public_id}/"
             )
-        return Response(self.get_serializer(record).data, status=status_code, headers=headers)
+        return Response(records[0], status=status_code, headers=headers)
 
     def change_request(self, record: CuratedRecord, values: dict[str, Any]) -> Response:
         """A partner's change to its published record waits for a curator: 202."""
@@ -341,23 +354,41 @@ FundingSchemeViewSet = curated_viewset(s.FundingSchemeSerializer)
 
 
 class ReferenceViewSet(RegistryViewMixin, viewsets.ReadOnlyModelViewSet):
-    """Reference data: everyone reads it, by code."""
+    """Reference data: everyone reads it, by code (registry/representations.py shows it)."""
 
     lookup_field = "code"
     lookup_value_regex = "[^/]+"
     filter_backends: ClassVar[list] = [StrictFilterBackend]
+    resource: ClassVar[str]
+
+    def represent(self, queryset: QuerySet) -> list[dict[str, Any]]:
+        return representations.represent_reference(
+            queryset, self.resource, self.lang, self.chosen_fields
+        )
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        page = self.paginator.page_of(self.filter_queryset(self.get_queryset()), request)
+        return self.paginator.get_paginated_response(self.represent(page))
+
+    def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        records = self.represent(self.get_queryset().filter(code=self.kwargs["code"]))
+        if not records:
+            raise Http404(f"No {self.queryset.model._meta.object_name} matches the given query.")
+        return Response(records[0])
 
 
 class ResearchFieldViewSet(ReferenceViewSet):
-    queryset = ResearchField.objects.select_related("parent").order_by("code")
+    queryset = ResearchField.objects.order_by("code")
     serializer_class = s.ResearchFieldSerializer
     filterset_class = filters.ResearchFieldFilterSet
+    resource = "fields"
 
 
 class PriorityAreaViewSet(ReferenceViewSet):
     queryset = PriorityArea.objects.order_by("code")
     serializer_class = s.PriorityAreaSerializer
     filterset_class = filters.PriorityAreaFilterSet
+    resource = "priority-areas"
 
 
 class ChangeRequestViewSet(
