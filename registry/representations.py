@@ -383,67 +383,33 @@ class Briefs(Reverse):
         return context.brief(self.row_model, row, "")
 
 
-class Participations(Reverse):
-    row_model, pointer, through = Participation, "project", "organisation"
+class Rows(Reverse):
+    """A record's own rows (participants, funding lines, ceilings): the related records they
+    name, shown brief, then their plain columns, written as the API writes them."""
+
+    def __init__(
+        self,
+        name: str,
+        row_model: type[models.Model],
+        pointer: str,
+        through: str | None,
+        briefs: tuple[str, ...],
+        plain: tuple[str, ...],
+    ) -> None:
+        super().__init__(name)
+        self.row_model, self.pointer, self.through = row_model, pointer, through
+        self.briefs = {brief: _model_of(row_model, brief) for brief in briefs}
+        self.plain = {column: writer(row_model._meta.get_field(column)) for column in plain}
 
     def row_columns(self) -> list[str]:
-        return [
-            *brief_columns(Organisation, "organisation__"),
-            *brief_columns(_model_of(Participation, "facility"), "facility__"),
-            "role",
-            "side",
-            "start_date",
-            "end_date",
-        ]
+        named = [brief_columns(model, f"{name}__") for name, model in self.briefs.items()]
+        return [*(column for columns in named for column in columns), *self.plain]
 
     def item(self, row: dict[str, Any], context: Context) -> dict[str, Any]:
-        return {
-            "organisation": context.brief(Organisation, row, "organisation__"),
-            "facility": context.brief(_model_of(Participation, "facility"), row, "facility__"),
-            "role": row["role"],
-            "side": row["side"],
-            "start_date": date_text(row["start_date"]),
-            "end_date": date_text(row["end_date"]),
+        shown = {
+            name: context.brief(model, row, f"{name}__") for name, model in self.briefs.items()
         }
-
-
-class FundingLines(Reverse):
-    row_model, pointer, through = FundingLine, "project", "funder"
-    amount = staticmethod(decimal_text(2, 16))
-
-    def row_columns(self) -> list[str]:
-        return [
-            *brief_columns(Organisation, "funder__"),
-            *brief_columns(_model_of(FundingLine, "scheme"), "scheme__"),
-            "currency",
-            "amount",
-            "side",
-        ]
-
-    def item(self, row: dict[str, Any], context: Context) -> dict[str, Any]:
-        return {
-            "funder": context.brief(Organisation, row, "funder__"),
-            "scheme": context.brief(_model_of(FundingLine, "scheme"), row, "scheme__"),
-            "currency": row["currency"],
-            "amount": self.amount(row["amount"]),
-            "side": row["side"],
-        }
-
-
-class Ceilings(Reverse):
-    row_model, pointer, through = FundingCeiling, "scheme", None
-    amount = staticmethod(decimal_text(2, 16))
-
-    def row_columns(self) -> list[str]:
-        return ["side", "currency", "amount", "note"]
-
-    def item(self, row: dict[str, Any], context: Context) -> dict[str, Any]:
-        return {
-            "side": row["side"],
-            "currency": row["currency"],
-            "amount": self.amount(row["amount"]),
-            "note": row["note"],
-        }
+        return {**shown, **{column: write(row[column]) for column, write in self.plain.items()}}
 
 
 class Relationships(Reverse):
@@ -481,9 +447,26 @@ SPECIAL: dict[str, Callable[[type[CuratedRecord]], Part]] = {
     "owner": lambda model: Joined("owner", Organisation),
     "ror_id": lambda model: Own("ror_id", "ror_id", lambda value: value or None),
     "relationships": lambda model: Relationships("relationships"),
-    "participations": lambda model: Participations("participations"),
-    "funding_lines": lambda model: FundingLines("funding_lines"),
-    "ceilings": lambda model: Ceilings("ceilings"),
+    # A participant is shown with its organisation, a funding line with its funder.
+    "participations": lambda model: Rows(
+        "participations",
+        Participation,
+        "project",
+        "organisation",
+        ("organisation", "facility"),
+        ("role", "side", "start_date", "end_date"),
+    ),
+    "funding_lines": lambda model: Rows(
+        "funding_lines",
+        FundingLine,
+        "project",
+        "funder",
+        ("funder", "scheme"),
+        ("currency", "amount", "side"),
+    ),
+    "ceilings": lambda model: Rows(
+        "ceilings", FundingCeiling, "scheme", None, (), ("side", "currency", "amount", "note")
+    ),
 }
 
 
