@@ -117,6 +117,13 @@ def in_language(language: str, text: Any) -> str:
         return str(text)
 
 
+def follow(page: Any, link: Any) -> None:
+    """Click a link (or a form's submit button) and wait until the page it leads to has
+    loaded, so the next checks read the new page and never the one it replaces."""
+    with page.expect_navigation():
+        link.click()
+
+
 def card_names(page: Any) -> list[str]:
     return page.locator(".cards li a").all_inner_texts()
 
@@ -182,7 +189,7 @@ def test_a_listing_is_filtered_searched_and_paged_with_javascript_off(
     assert page.locator("h2#results").inner_text() == f"{published.count()} results"
 
     # A facet is a plain link.
-    page.locator(".facets a[href='?section=hong_kong']").click()
+    follow(page, page.locator(".facets a[href='?section=hong_kong']"))
     assert re.search(r"[?&]section=hong_kong\b", page.url)
     assert page.locator("h2#results").inner_text() == f"{in_hong_kong.count()} results"
     assert sorted(card_names(page)) == sorted(f.display_name("en") for f in in_hong_kong)
@@ -190,7 +197,7 @@ def test_a_listing_is_filtered_searched_and_paged_with_javascript_off(
     # The search form is a plain GET form that keeps the facet, and sorts.
     page.fill("#q", "park")
     page.select_option("#ordering", "name_en")
-    page.click("form.search button[type=submit]")
+    follow(page, page.locator("form.search button[type=submit]"))
     assert "q=park" in page.url and "section=hong_kong" in page.url
     assert "ordering=name_en" in page.url
     expected = filter_queryset(in_hong_kong, "park").order_by("name_en")
@@ -199,16 +206,16 @@ def test_a_listing_is_filtered_searched_and_paged_with_javascript_off(
 
     # Paging is plain links too, and keeps the filter.
     page.goto(f"{live_server.url}/en/facilities/")
-    page.locator(".facets a[href='?section=shenzhen']").click()
+    follow(page, page.locator(".facets a[href='?section=shenzhen']"))
     first_page = card_names(page)
     assert len(first_page) == PAGE_SIZE
-    page.locator("a[rel=next]").click()
+    follow(page, page.locator("a[rel=next]"))
     assert "section=shenzhen" in page.url and "page=2" in page.url
     second_page = card_names(page)
     assert len(second_page) == in_shenzhen.count() - PAGE_SIZE
     assert not set(first_page) & set(second_page)
     assert page.locator("a[rel=next]").count() == 0
-    page.locator("a[rel=prev]").click()
+    follow(page, page.locator("a[rel=prev]"))
     assert "section=shenzhen" in page.url and "page=1" in page.url
     assert card_names(page) == first_page
     context.close()
@@ -255,7 +262,7 @@ def test_a_reader_of_traditional_chinese_finds_opens_follows_and_switches_langua
     shot("01-facilities-zh-hant")
 
     # Filter to the Hong Kong Park (the section facet).
-    page.locator(".facets a[href='?section=hong_kong']").click()
+    follow(page, page.locator(".facets a[href='?section=hong_kong']"))
     assert "section=hong_kong" in page.url
     selected = page.locator(".facets a[aria-current=true]")
     assert selected.count() == 1
@@ -266,24 +273,25 @@ def test_a_reader_of_traditional_chinese_finds_opens_follows_and_switches_langua
 
     # Search in Simplified characters: the record named in Traditional ones is found.
     page.fill("#q", "类器官药物")
-    page.click("form.search button[type=submit]")
+    follow(page, page.locator("form.search button[type=submit]"))
     assert "section=hong_kong" in page.url
     assert card_names(page) == ["類器官藥物篩選實驗室（示例）"]
     shot("03-simplified-search-finds-traditional-zh-hant")
 
     # Open it, then the project it takes part in.
-    page.locator(".cards li a").click()
+    follow(page, page.locator(".cards li a"))
     assert page.url.endswith(f"/zh-hant/facilities/{lab.public_id}/")
     assert page.locator("h1").inner_text() == "類器官藥物篩選實驗室（示例）"
     shot("04-facility-zh-hant")
-    page.locator(f"section[aria-labelledby=projects] a[href$='/{project.public_id}/']").click()
+    to_project = f"section[aria-labelledby=projects] a[href$='/{project.public_id}/']"
+    follow(page, page.locator(to_project))
     assert page.url.endswith(f"/zh-hant/projects/{project.public_id}/")
     assert page.locator("h1").inner_text() == project.title_zh_hant
     assert page.locator("#participants").is_visible()
     shot("05-project-zh-hant")
 
     # Switch to 简体: the same project, its title now in Simplified characters.
-    page.locator("nav.languages a[hreflang=zh-hans]").click()
+    follow(page, page.locator("nav.languages a[hreflang=zh-hans]"))
     assert page.url.endswith(f"/zh-hans/projects/{project.public_id}/")
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     assert page.locator("h1").inner_text() == project.title_zh_hans != project.title_zh_hant
@@ -293,14 +301,14 @@ def test_a_reader_of_traditional_chinese_finds_opens_follows_and_switches_langua
     # Follow a participant.
     participant = page.locator("section[aria-labelledby=participants] a[href*='/organisations/']")
     organisation_id = participant.first.get_attribute("href").rstrip("/").rsplit("/", 1)[-1]
-    participant.first.click()
+    follow(page, participant.first)
     assert page.url.endswith(f"/zh-hans/organisations/{organisation_id}/")
     organisation = Organisation.objects.get(public_id=organisation_id)
     assert page.locator("h1").inner_text() == organisation.display_name("zh-hans")
     shot("07-participant-zh-hans")
 
     # Switch to English: the same organisation, the page now in English.
-    page.locator("nav.languages a[hreflang=en]").click()
+    follow(page, page.locator("nav.languages a[hreflang=en]"))
     assert page.url.endswith(f"/en/organisations/{organisation_id}/")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == organisation.display_name("en")
