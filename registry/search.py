@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -41,11 +41,15 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", simplified).strip()
 
 
-def build_search_text(terms: Iterable[str | None]) -> str:
-    """Join the normalised, de-duplicated terms with a separator no query can span."""
+def build_search_text(
+    terms: Iterable[str | None], normaliser: Callable[[str], str] | None = None
+) -> str:
+    """Join the normalised, de-duplicated terms with a separator no query can span
+    (``normaliser``: ``normalise`` itself, or a cached copy of it for bulk loads)."""
+    normaliser = normaliser or normalise
     seen: dict[str, None] = {}
     for term in terms:
-        normalised = normalise(term or "")
+        normalised = normaliser(term or "")
         if normalised:
             seen.setdefault(normalised, None)
     return " | ".join(seen)
