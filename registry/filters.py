@@ -237,7 +237,11 @@ class AnyOf(django_filters.Filter):
 
 
 def choice(choices: Iterable, field_name: str | None = None) -> django_filters.Filter:
-    return django_filters.MultipleChoiceFilter(choices=choices, field_name=field_name)
+    """Any of the values of one of the record's own fields: no join, so no DISTINCT (which
+    would turn the COUNT of a page into a SELECT DISTINCT over every column)."""
+    return django_filters.MultipleChoiceFilter(
+        choices=choices, field_name=field_name, distinct=False
+    )
 
 
 def choice_or_not(
@@ -249,7 +253,7 @@ def choice_or_not(
 
 def not_choice(choices: Iterable, field_name: str) -> django_filters.Filter:
     return django_filters.MultipleChoiceFilter(
-        choices=choices, field_name=field_name, exclude=True, label=_("exclude")
+        choices=choices, field_name=field_name, exclude=True, label=_("exclude"), distinct=False
     )
 
 
@@ -267,8 +271,22 @@ def with_field(model: type) -> Callable[[list[str]], QuerySet]:
     return lambda codes: model._base_manager.filter(fields__in=fields_matching(codes)).values("pk")
 
 
-def ordering(*fields: str) -> django_filters.OrderingFilter:
-    return django_filters.OrderingFilter(fields=[(f, f) for f in fields])
+class OrderingFilter(django_filters.OrderingFilter):
+    """``ordering`` over the model's ``SORTABLE`` fields. Every ordering ends with
+    ``public_id`` in the direction of its last field: ties come back in one stable order, so
+    pages never overlap, and each ordering is read from one index ``(field, public_id)``,
+    forwards or backwards (``models.base.list_indexes``)."""
+
+    def filter(self, qs: QuerySet, value: Any) -> QuerySet:
+        if not value:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        tie_breaker = "-public_id" if ordering[-1].startswith("-") else "public_id"
+        return qs.order_by(*ordering, tie_breaker)
+
+
+def ordering(model: type) -> OrderingFilter:
+    return OrderingFilter(fields=[(field, field) for field in model.SORTABLE])
 
 
 def between(
@@ -308,7 +326,7 @@ class OrganisationFilterSet(CuratedFilterSet):
     status, status__n = choice_or_not(Organisation.Status.choices, "status")
     ror_id = AnyOf(field_name="ror_id", check=ror_id)
     established_after, established_before = between(YearFilter, "established")
-    ordering = ordering("name_en", "established", "updated_at", "created_at")
+    ordering = ordering(Organisation)
 
     class Meta(CuratedFilterSet.Meta):
         model = Organisation
@@ -325,7 +343,7 @@ class FacilityFilterSet(CuratedFilterSet):
     priority_area = AnyOf(check=code, through=via(Facility, "priority_areas__code"))
     opened_after, opened_before = between(django_filters.DateFilter, "opened_on")
     floor_area_min, floor_area_max = between(BoundedNumberFilter, "floor_area_m2")
-    ordering = ordering("name_en", "opened_on", "floor_area_m2", "updated_at", "created_at")
+    ordering = ordering(Facility)
 
     class Meta(CuratedFilterSet.Meta):
         model = Facility
@@ -358,7 +376,7 @@ class ProjectFilterSet(CuratedFilterSet):
     amount_min = BoundedNumberFilter(method="filter_amount_min")
     amount_max = BoundedNumberFilter(method="filter_amount_max")
     key_achievement = StrictBooleanFilter(method="filter_key_achievement")
-    ordering = ordering("start_date", "end_date", "title_en", "updated_at", "created_at")
+    ordering = ordering(Project)
 
     class Meta(CuratedFilterSet.Meta):
         model = Project
@@ -389,7 +407,7 @@ class OutputFilterSet(CuratedFilterSet):
     project = AnyOf(field_name="project__public_id", check=public_id_of("prj"))
     key_achievement = StrictBooleanFilter(field_name="key_achievement")
     date_after, date_before = between(django_filters.DateFilter, "date")
-    ordering = ordering("date", "title_en", "updated_at", "created_at")
+    ordering = ordering(Output)
 
     class Meta(CuratedFilterSet.Meta):
         model = Output
@@ -407,7 +425,7 @@ class FactorFlowFilterSet(CuratedFilterSet):
     quantity_min, quantity_max = between(BoundedNumberFilter, "quantity")
     period_after = django_filters.DateFilter(field_name="period_start", lookup_expr="gte")
     period_before = django_filters.DateFilter(field_name="period_end", lookup_expr="lte")
-    ordering = ordering("period_start", "factor", "direction", "updated_at", "created_at")
+    ordering = ordering(FactorFlow)
 
     class Meta(CuratedFilterSet.Meta):
         model = FactorFlow
@@ -419,7 +437,7 @@ class PolicyInstrumentFilterSet(CuratedFilterSet):
     factor = django_filters.MultipleChoiceFilter(choices=Factor.choices, method="filter_factor")
     issued_after, issued_before = between(django_filters.DateFilter, "issued_on")
     effective_after, effective_before = between(django_filters.DateFilter, "effective_on")
-    ordering = ordering("issued_on", "effective_on", "name_en", "updated_at", "created_at")
+    ordering = ordering(PolicyInstrument)
 
     class Meta(CuratedFilterSet.Meta):
         model = PolicyInstrument
@@ -435,7 +453,7 @@ class PolicyInstrumentFilterSet(CuratedFilterSet):
 class FundingSchemeFilterSet(CuratedFilterSet):
     funder = AnyOf(field_name="funder__public_id", check=public_id_of("org"))
     currency = AnyOf(check=currency, through=via(FundingScheme, "ceilings__currency"))
-    ordering = ordering("name_en", "updated_at", "created_at")
+    ordering = ordering(FundingScheme)
 
     class Meta(CuratedFilterSet.Meta):
         model = FundingScheme

@@ -14,16 +14,21 @@ from registry.models.base import (
     NamedRecord,
     Read,
     joins,
+    list_indexes,
     not_negative,
     priority_areas_relation,
     reference,
     research_fields_relation,
 )
 
+# What lists of Facility records may be sorted by (``ordering``).
+FACILITY_SORTABLE = ("name_en", "opened_on", "floor_area_m2", "updated_at", "created_at")
+
 
 class Facility(NamedRecord):
     """A place where research happens or is served, in either park or cooperating from outside."""
 
+    SORTABLE: ClassVar[tuple[str, ...]] = FACILITY_SORTABLE
     PUBLIC_ID_PREFIX = "fac"
     RESOURCE = "facilities"
     RELATED_READS: ClassVar[dict] = {
@@ -97,6 +102,9 @@ class Facility(NamedRecord):
         verbose_name = _("facility")
         verbose_name_plural = _("facilities")
         ordering: ClassVar[list[str]] = ["name_en", "public_id"]
+        indexes: ClassVar[list] = list_indexes(
+            "fac", ordering, FACILITY_SORTABLE, ("section", "kind", "status")
+        )
         constraints: ClassVar[list] = [
             *NamedRecord.Meta.constraints,
             not_negative("floor_area_m2"),

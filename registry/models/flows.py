@@ -16,17 +16,22 @@ from registry.models.base import (
     currency_field,
     ends_after_start,
     joins,
+    list_indexes,
     not_negative,
     reference,
 )
 from registry.models.choices import Factor
 from registry.scripts import field_names
 
+# What lists of FactorFlow records may be sorted by (``ordering``).
+FACTOR_FLOW_SORTABLE = ("period_start", "factor", "direction", "updated_at", "created_at")
+
 
 class FactorFlow(CuratedRecord):
     """A flow of one factor (people, funds, data, samples, equipment…) across the border, in
     aggregate: counts and amounts only, never personal data about anybody."""
 
+    SORTABLE: ClassVar[tuple[str, ...]] = FACTOR_FLOW_SORTABLE
     PUBLIC_ID_PREFIX = "flw"
     RESOURCE = "flows"
     RELATED_READS: ClassVar[dict] = joins("owner", "project", "facility", "mechanism")
@@ -71,6 +76,7 @@ class FactorFlow(CuratedRecord):
         verbose_name = _("factor flow")
         verbose_name_plural = _("factor flows")
         ordering: ClassVar[list[str]] = ["factor", "direction", "public_id"]
+        indexes: ClassVar[list] = list_indexes("flw", ordering, FACTOR_FLOW_SORTABLE)
         constraints: ClassVar[list] = [
             *CuratedRecord.Meta.constraints,
             models.CheckConstraint(

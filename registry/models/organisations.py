@@ -15,6 +15,7 @@ from registry.models.base import (
     NamedRecord,
     Read,
     joins,
+    list_indexes,
     part_of,
     reference,
     validate_string_list,
@@ -42,9 +43,14 @@ def section_for(jurisdiction: str) -> str:
     return Section.SHENZHEN if mainland else Section.HONG_KONG
 
 
+# What lists of Organisation records may be sorted by (``ordering``).
+ORGANISATION_SORTABLE = ("name_en", "established", "updated_at", "created_at")
+
+
 class Organisation(NamedRecord):
     """A university, institute, firm, government body, funder… that takes part in the zone."""
 
+    SORTABLE: ClassVar[tuple[str, ...]] = ORGANISATION_SORTABLE
     PUBLIC_ID_PREFIX = "org"
     RESOURCE = "organisations"
     RELATED_READS: ClassVar[dict] = {
@@ -111,6 +117,9 @@ class Organisation(NamedRecord):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering: ClassVar[list[str]] = ["name_en", "public_id"]
+        indexes: ClassVar[list] = list_indexes(
+            "org", ordering, ORGANISATION_SORTABLE, ("kind", "jurisdiction", "curating_section")
+        )
         constraints: ClassVar[list] = [
             *NamedRecord.Meta.constraints,
             models.CheckConstraint(

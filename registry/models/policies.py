@@ -17,6 +17,7 @@ from registry.models.base import (
     currency_constraint,
     currency_field,
     joins,
+    list_indexes,
     not_negative,
     part_of,
     reference,
@@ -34,9 +35,14 @@ def validate_factors(value: object) -> None:
         )
 
 
+# What lists of PolicyInstrument records may be sorted by (``ordering``).
+POLICY_INSTRUMENT_SORTABLE = ("issued_on", "effective_on", "name_en", "updated_at", "created_at")
+
+
 class PolicyInstrument(NamedRecord):
     """A law, regulation, notice or arrangement that governs a flow (e.g. 国发〔2023〕12号)."""
 
+    SORTABLE: ClassVar[tuple[str, ...]] = POLICY_INSTRUMENT_SORTABLE
     PUBLIC_ID_PREFIX = "pol"
     RESOURCE = "policies"
     RELATED_READS: ClassVar[dict] = joins("owner", "issuer")
@@ -64,15 +70,21 @@ class PolicyInstrument(NamedRecord):
         verbose_name = _("policy instrument")
         verbose_name_plural = _("policy instruments")
         ordering: ClassVar[list[str]] = ["-issued_on", "public_id"]
+        indexes: ClassVar[list] = list_indexes("pol", ordering, POLICY_INSTRUMENT_SORTABLE)
 
     def search_terms(self) -> Iterable[str]:
         yield from super().search_terms()
         yield self.document_number
 
 
+# What lists of FundingScheme records may be sorted by (``ordering``).
+FUNDING_SCHEME_SORTABLE = ("name_en", "updated_at", "created_at")
+
+
 class FundingScheme(NamedRecord):
     """A funding programme (NSFC/RGC Joint Research Scheme, ITF MHKJFS…) with its ceilings."""
 
+    SORTABLE: ClassVar[tuple[str, ...]] = FUNDING_SCHEME_SORTABLE
     PUBLIC_ID_PREFIX = "sch"
     RESOURCE = "funding-schemes"
     RELATED_READS: ClassVar[dict] = {
@@ -95,6 +107,7 @@ class FundingScheme(NamedRecord):
         verbose_name = _("funding scheme")
         verbose_name_plural = _("funding schemes")
         ordering: ClassVar[list[str]] = ["name_en", "public_id"]
+        indexes: ClassVar[list] = list_indexes("sch", ordering, FUNDING_SCHEME_SORTABLE)
 
     def search_terms(self) -> Iterable[str]:
         yield from super().search_terms()

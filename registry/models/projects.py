@@ -17,6 +17,7 @@ from registry.models.base import (
     currency_field,
     ends_after_start,
     joins,
+    list_indexes,
     not_negative,
     part_of,
     priority_areas_relation,
@@ -25,11 +26,15 @@ from registry.models.base import (
 )
 from registry.models.choices import Side
 
+# What lists of Project records may be sorted by (``ordering``).
+PROJECT_SORTABLE = ("start_date", "end_date", "title_en", "updated_at", "created_at")
+
 
 class Project(TitledRecord):
     """A joint R&D project. ``cross_border`` is true when it has participants on both banks and
     is kept in step by ``refresh_cross_border`` whenever a participation changes."""
 
+    SORTABLE: ClassVar[tuple[str, ...]] = PROJECT_SORTABLE
     PUBLIC_ID_PREFIX = "prj"
     RESOURCE = "projects"
     RELATED_READS: ClassVar[dict] = {
@@ -80,6 +85,9 @@ class Project(TitledRecord):
         verbose_name = _("project")
         verbose_name_plural = _("projects")
         ordering: ClassVar[list[str]] = ["-start_date", "public_id"]
+        indexes: ClassVar[list] = list_indexes(
+            "prj", ordering, PROJECT_SORTABLE, ("status", "curating_section", "cross_border")
+        )
         constraints: ClassVar[list] = [
             *TitledRecord.Meta.constraints,
             ends_after_start("start_date", "end_date"),
@@ -201,9 +209,14 @@ class FundingLine(AttributedSaveMixin, models.Model):
         return f"{self.funder}: {self.currency} {self.amount:,.0f} ({self.get_side_display()})"
 
 
+# What lists of Output records may be sorted by (``ordering``).
+OUTPUT_SORTABLE = ("date", "title_en", "updated_at", "created_at")
+
+
 class Output(TitledRecord):
     """Something a project achieved: a paper, patent, dataset, prototype, pilot, spin-off…"""
 
+    SORTABLE: ClassVar[tuple[str, ...]] = OUTPUT_SORTABLE
     PUBLIC_ID_PREFIX = "out"
     RESOURCE = "outputs"
     RELATED_READS: ClassVar[dict] = joins("owner", "project")
@@ -237,6 +250,7 @@ class Output(TitledRecord):
         verbose_name = _("output")
         verbose_name_plural = _("outputs")
         ordering: ClassVar[list[str]] = ["-date", "public_id"]
+        indexes: ClassVar[list] = list_indexes("out", ordering, OUTPUT_SORTABLE, ("kind",))
 
     def search_terms(self) -> Iterable[str]:
         yield from super().search_terms()

@@ -509,6 +509,31 @@ def test_ordering_sorts_by_a_whitelisted_field_both_ways(api, resource):
     assert descending == [second.public_id, first.public_id]
 
 
+@pytest.mark.parametrize("direction", ["", "-"])
+def test_records_sorted_by_a_value_they_share_page_through_once_each_in_public_id_order(
+    api, direction
+):
+    """Ties are broken by public id, in the direction of the sort: a partner paging through
+    projects that all started on one day gets each exactly once, in a stable order."""
+    day = datetime.date(2023, 5, 4)
+    made = sorted(ProjectFactory(start_date=day).public_id for _ in range(7))
+    seen = []
+    for page in (1, 2, 3, 4):
+        response = api.get(
+            "/api/v1/projects/",
+            {
+                "ordering": f"{direction}start_date",
+                "started_after": day,
+                "started_before": day,
+                "page_size": 2,
+                "page": page,
+            },
+        )
+        seen += ordered_ids(response)
+
+    assert seen == (made if direction == "" else made[::-1])
+
+
 @pytest.mark.parametrize("resource", CURATED)
 @pytest.mark.parametrize("ordering", ["search_text", "owner__name_en", "version", "-public_id"])
 def test_an_ordering_outside_the_whitelist_is_a_400_naming_ordering(api, resource, ordering):
