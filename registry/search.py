@@ -7,7 +7,9 @@ HKUST finds hkust, and ＨＫＵＳＴ finds both.
 
 Matching is a plain substring test on the pre-normalised column (``contains``, never
 ``icontains``): on PostgreSQL that is served by the ``gin_trgm_ops`` index on ``search_text``
-(measured: ``icontains`` wraps the column in UPPER() and no trigram index serves it).
+(measured: ``icontains`` wraps the column in UPPER() and no trigram index serves it). A word of
+one or two Chinese characters has no trigram, so it is looked up in a second index, of the
+characters and character pairs of the text (migration 0008).
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import opencc
+from django.db import connections
+from django.db.models import BooleanField, F, Func, Value
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -60,8 +64,36 @@ def query_words(q: str) -> list[str]:
     return [word for word in normalise(q[:MAX_QUERY_LENGTH]).split(" ") if word and word != "|"]
 
 
+# Chinese characters as registry_cjk_grams() (migration 0008) recognises them.
+_CHINESE = re.compile(r"^[\u3400-\u9fff\uf900-\ufaff]+$")
+
+
+def is_short_chinese(word: str) -> bool:
+    """One or two Chinese characters: too short for a trigram index."""
+    return len(word) <= 2 and bool(_CHINESE.match(word))
+
+
+class HasChineseGram(Func):
+    """``registry_cjk_grams(search_text) @> ARRAY[word]`` (PostgreSQL): true when the text
+    holds the one or two Chinese characters of ``word``, answered by the grams index."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list]:
+        column, word = (compiler.compile(expression) for expression in self.source_expressions)
+        return (
+            f"registry_cjk_grams({column[0]}) @> ARRAY[{word[0]}]::text[]",
+            [*column[1], *word[1]],
+        )
+
+
 def filter_queryset(queryset: QuerySet, q: str) -> QuerySet:
-    """Records whose ``search_text`` contains every word of ``q``; a blank ``q`` filters nothing."""
+    """Records whose ``search_text`` contains every word of ``q``; a blank ``q`` filters nothing.
+    On PostgreSQL a word of one or two Chinese characters is also looked up in the grams index
+    (the same records: the condition is implied by the substring test it goes with)."""
+    grams = connections[queryset.db].vendor == "postgresql"
     for word in query_words(q or ""):
         queryset = queryset.filter(search_text__contains=word)
+        if grams and is_short_chinese(word):
+            queryset = queryset.filter(HasChineseGram(F("search_text"), Value(word)))
     return queryset

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import json
 import operator
+import queue
 import random
-from collections.abc import Iterable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -148,12 +150,65 @@ class Table:
         self.rows.append(self.row_of(row))
         return pk
 
+    def take(self) -> list[tuple]:
+        """The rows queued so far, no longer queued."""
+        rows, self.rows = self.rows, []
+        return rows
+
     def write(self) -> int:
-        written = len(self.rows)
-        if written:
-            write_rows(self, self.rows)
-        self.rows = []
-        return written
+        rows = self.take()
+        if rows:
+            write_rows(self, rows)
+        return len(rows)
+
+
+Chunk = list[tuple[Table, list[tuple]]]
+
+
+def write_chunk(chunk: Chunk) -> None:
+    """One transaction: a loader's chunk, not a user's edit, so it need not wait for the
+    disk (PostgreSQL's ``synchronous_commit``; a crash loses at most the last chunks)."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit = off")
+        for table, rows in chunk:
+            if rows:
+                write_rows(table, rows)
+
+
+class BackgroundWriter:
+    """Writes chunks on a connection of its own while the next chunk is being made, so that
+    the database works on one core while Python works on the other. Only for data whose
+    references are committed already (a thread's connection sees no uncommitted rows)."""
+
+    def __init__(self) -> None:
+        self.chunks: queue.Queue[Chunk | None] = queue.Queue(maxsize=2)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self.run, name="synthetic-writer", daemon=True)
+        self.thread.start()
+
+    def run(self) -> None:
+        try:
+            while (chunk := self.chunks.get()) is not None:
+                if self.error is None:  # after a failure, drain so the maker never blocks
+                    try:
+                        write_chunk(chunk)
+                    except BaseException as error:  # re-raised in the making thread
+                        self.error = error
+        finally:
+            connection.close()
+
+    def __call__(self, chunk: Chunk) -> None:
+        if self.error is not None:
+            raise self.error
+        self.chunks.put(chunk)
+
+    def close(self) -> None:
+        self.chunks.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def write_rows(table: Table, rows: Sequence[tuple]) -> None:
@@ -362,10 +417,14 @@ class Generator:
 
     # -- projects --------------------------------------------------------------------------
     def projects_in(
-        self, count: int, organisations: dict[str, list[int]], facilities: dict[str, list[int]]
+        self,
+        count: int,
+        organisations: dict[str, list[int]],
+        facilities: dict[str, list[int]],
+        sink: Callable[[Chunk], None],
     ) -> Iterator[int]:
-        """Write ``count`` projects with their parts, a chunk per transaction; yields the
-        number written so far after each chunk."""
+        """Make ``count`` projects with their parts and hand them to ``sink`` a chunk at a
+        time; yields the number made so far after each chunk."""
         rng = self.rng
         ids = self.ids(Project)
         projects = Table(Project)
@@ -473,12 +532,9 @@ class Generator:
                     cross_border={Side.SHENZHEN, Side.HONG_KONG} <= sides,
                 )
                 projects.add(**row)
-            with transaction.atomic():
-                if connection.vendor == "postgresql":
-                    with connection.cursor() as cursor:  # a loader's chunk, not a user's edit
-                        cursor.execute("SET LOCAL synchronous_commit = off")
-                for table in tables:
-                    self.report.rows += table.write()
+            chunk = [(table, table.take()) for table in tables]
+            self.report.rows += sum(len(rows) for _, rows in chunk)
+            sink(chunk)
             written += batch
             self.report.projects += batch
             yield written
@@ -537,8 +593,13 @@ def generate(projects: int, seed: int, *, progress: Any = None) -> Report:
             facilities = generator.facilities(max(10, projects // 10), organisations)
         report = generator.report
         say(f"{report.organisations} organisations, {report.facilities} facilities")
-        for written in generator.projects_in(projects, organisations, facilities):
-            say(f"{written} projects")
+        sink = BackgroundWriter() if bulk else write_chunk
+        try:
+            for made in generator.projects_in(projects, organisations, facilities, sink):
+                say(f"{made} projects made")
+        finally:
+            if bulk:
+                sink.close()
     reset_sequences(generator.tables)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

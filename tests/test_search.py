@@ -138,3 +138,35 @@ def test_postgres_serves_a_search_from_the_trigram_index():
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = queryset.explain()
     assert "registry_organisation_search_trgm" in plan
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["量子", "量", "醫療", "医"])
+def test_a_one_or_two_character_chinese_query_finds_the_records_in_either_script(query):
+    quantum = FacilityFactory(name_zh_hans="量子医疗实验室")
+    traditional = FacilityFactory(name_zh_hant="量子醫療實驗室", name_zh_hans="")
+    FacilityFactory(name_zh_hans="光子实验室", name_en="Photonics lab")
+
+    assert set(Facility.objects.search(query)) == {quantum, traditional}
+
+
+@pytest.mark.django_db
+def test_a_chinese_pair_that_only_spans_two_terms_is_not_found():
+    """The search text separates its terms: 子光 is in no name, only across two of them."""
+    FacilityFactory(name_zh_hans="量子", name_zh_hant="光子")
+
+    assert not Facility.objects.search("子光").exists()
+    assert Facility.objects.search("量子").exists()
+
+
+@pytest.mark.django_db
+def test_postgres_serves_a_short_chinese_query_from_the_grams_index():
+    require_postgres()
+    FacilityFactory.create_batch(5)
+    FacilityFactory(name_zh_hans="量子医疗实验室")
+    queryset = Facility.objects.search("量子")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        plan = queryset.explain()
+    assert "registry_facility_search_grams" in plan
+    assert list(queryset.values_list("name_zh_hans", flat=True)) == ["量子医疗实验室"]
