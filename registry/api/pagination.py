@@ -1,5 +1,6 @@
 """``page`` and ``page_size`` (default 50, at most 500), checked strictly: ``page=abc`` is a
-400 naming the parameter, not page 1."""
+400 naming the parameter, not page 1. ``count`` stops at 10,000 (registry/paging.py):
+``count_exact`` says whether it is the real number."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
+from rest_framework.response import Response
 
 from registry.api.errors import InvalidParameters
+from registry.paging import COUNT_CAP, CappedPaginator
 
 MAX_PAGE_SIZE = 500
 
@@ -40,6 +43,7 @@ class PageNumberPagination(pagination.PageNumberPagination):
     page_size = 50
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
+    django_paginator_class = CappedPaginator
 
     def paginate_queryset(self, queryset: Any, request: Request, view: Any = None) -> list:
         return list(self.page_of(queryset, request))
@@ -54,11 +58,46 @@ class PageNumberPagination(pagination.PageNumberPagination):
         try:
             self.page = paginator.page(number)
         except InvalidPage:
+            if not paginator.exact:
+                raise NotFound(_("There is no page %(number)s.") % {"number": number}) from None
             raise NotFound(
                 _("There is no page %(number)s; the last page is %(last)s.")
                 % {"number": number, "last": paginator.num_pages}
             ) from None
         return self.page.object_list
+
+    def get_paginated_response(self, data: Any) -> Response:
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "count_exact": self.page.paginator.exact,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema: dict) -> dict:
+        described = super().get_paginated_response_schema(schema)
+        described["required"] = ["count", "count_exact", "results"]
+        described["properties"]["count"] = {
+            "type": "integer",
+            "minimum": 0,
+            "maximum": COUNT_CAP,
+            "description": (
+                f"How many records match, counted up to {COUNT_CAP:,}: "
+                f"when more match, this is {COUNT_CAP:,} and count_exact is false."
+            ),
+        }
+        described["properties"] = {
+            "count": described["properties"]["count"],
+            "count_exact": {
+                "type": "boolean",
+                "description": f"False when more than {COUNT_CAP:,} records match.",
+            },
+            **{k: v for k, v in described["properties"].items() if k != "count"},
+        }
+        return described
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict]:
         return [

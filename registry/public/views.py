@@ -7,7 +7,7 @@ import json
 from collections import Counter
 from typing import Any, ClassVar
 
-from django.core.paginator import Paginator
+from django.core.paginator import EmptyPage
 from django.db.models import Count, Model, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,7 +18,7 @@ from django.views import View
 from django.views.decorators.cache import cache_control
 from django.views.decorators.vary import vary_on_headers
 
-from registry import access, filters, scripts, statistics
+from registry import access, filters, paging, scripts, statistics
 from registry.models import (
     Facility,
     Organisation,
@@ -28,6 +28,7 @@ from registry.models import (
     SubArea,
     ZoneSection,
 )
+from registry.paging import CappedPaginator
 
 PAGE_SIZE = 20
 PUBLIC_CACHE = cache_control(public=True, max_age=300)
@@ -126,23 +127,26 @@ class ListingView(View):
                 request, "registry/public/bad_request.html", {"errors": errors}, status=400
             )
         results = filterset.qs
-        paginator = Paginator(results, PAGE_SIZE)
-        if int(page_number) > max(paginator.num_pages, 1):
-            raise Http404
-        page = paginator.page(int(page_number))
+        paginator = CappedPaginator(results, PAGE_SIZE)
+        try:
+            page = paginator.page(int(page_number))
+        except EmptyPage:
+            raise Http404 from None
         facets = []
         for facet in self.facets():
-            counts = facet.counts(results)
+            # Counting each option reads every result: done when there are at most
+            # COUNT_CAP of them; above that the options are listed without counts.
+            counts = facet.counts(results) if paginator.exact else None
             selected = set(request.GET.getlist(facet.parameter))
             options = [
                 {
                     "value": value,
                     "label": label,
-                    "count": counts.get(value, 0),
+                    "count": None if counts is None else counts.get(value, 0),
                     "selected": value in selected,
                 }
                 for value, label in facet.choices
-                if counts.get(value, 0) or value in selected
+                if counts is None or counts.get(value, 0) or value in selected
             ]
             if options:
                 facets.append(
@@ -154,6 +158,7 @@ class ListingView(View):
             "title": self.title,
             "page": page,
             "paginator": paginator,
+            "count_cap": f"{paging.COUNT_CAP:,}",
             "facets": facets,
             "q": request.GET.get("q", ""),
             "ordering": request.GET.get("ordering", ""),

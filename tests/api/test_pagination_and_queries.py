@@ -18,6 +18,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from rest_framework.test import APIClient
 
+from registry import paging
 from registry.models import (
     ChangeRequest,
     Facility,
@@ -301,6 +302,41 @@ def test_a_page_holds_50_records_unless_asked_otherwise(api):
     assert len(set(seen)) == 55
 
 
+def test_past_the_count_cap_a_list_says_more_and_still_pages_to_the_end(api, monkeypatch):
+    """Counting stops at the cap (10,000; 5 here): the count says "at least", and the pages
+    after the cap are served until the records run out."""
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    made = FacilityFactory.create_batch(8)
+
+    first = api.get("/api/v1/facilities/?page_size=2").json()
+    fourth = api.get("/api/v1/facilities/?page_size=2&page=4").json()
+    past = api.get("/api/v1/facilities/?page_size=2&page=5")
+
+    assert (first["count"], first["count_exact"]) == (5, False)
+    assert "page=2" in first["next"]
+    assert len(fourth["results"]) == 2 and fourth["next"] is None
+    assert "page=3" in fourth["previous"]
+    assert past.status_code == 404
+    assert "There is no page 5." in past.json()["detail"]
+    seen = []
+    for number in (1, 2, 3, 4):
+        seen += [
+            row["id"]
+            for row in api.get(f"/api/v1/facilities/?page_size=2&page={number}").json()["results"]
+        ]
+    assert sorted(seen) == sorted(f.public_id for f in made)
+
+
+def test_below_the_count_cap_the_count_is_exact(api, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 5)
+    FacilityFactory.create_batch(5)
+
+    body = api.get("/api/v1/facilities/?page_size=2").json()
+
+    assert (body["count"], body["count_exact"]) == (5, True)
+    assert api.get("/api/v1/facilities/?page_size=2&page=4").status_code == 404
+
+
 def test_page_size_goes_up_to_500(api):
     OrganisationFactory.create_batch(3)
 
@@ -355,7 +391,13 @@ def test_a_page_past_the_end_is_a_404_problem(api):
 def test_page_1_of_an_empty_list_is_an_empty_page(api):
     body = api.get("/api/v1/projects/").json()
 
-    assert body == {"count": 0, "next": None, "previous": None, "results": []}
+    assert body == {
+        "count": 0,
+        "count_exact": True,
+        "next": None,
+        "previous": None,
+        "results": [],
+    }
 
 
 def test_a_listed_project_reads_as_its_detail(api):

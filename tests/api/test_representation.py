@@ -75,7 +75,7 @@ def test_a_list_is_count_next_previous_and_results(api):
 
     body = api.get("/api/v1/facilities/?page_size=2").json()
 
-    assert set(body) == {"count", "next", "previous", "results"}
+    assert set(body) == {"count", "count_exact", "next", "previous", "results"}
     assert body["count"] == 3
     assert body["previous"] is None
     assert "page=2" in body["next"]

@@ -16,7 +16,7 @@ import pytest
 from django.http import HttpResponse
 from django.utils import translation
 
-from registry import identifiers
+from registry import identifiers, paging
 from registry.models import (
     Facility,
     Factor,
@@ -586,6 +586,36 @@ def test_a_long_listing_is_paged_and_each_page_is_an_address(client):
     back = parse(second.content).find("nav", class_="pages")
     assert not back.find_all("a", rel="next")
     assert back.find("a", rel="prev").attrs["href"] == "?section=hong_kong&ordering=name_en&page=1"
+
+
+def test_a_listing_with_more_results_than_the_cap_says_more_and_lists_facets_uncounted(
+    client, monkeypatch
+):
+    """Counting stops at the cap (10,000; 20 here): the listing says "more than", offers
+    every facet option without a count, and pages on to the last record."""
+    monkeypatch.setattr(paging, "COUNT_CAP", 20)
+    for n in range(45):
+        section = Facility.Location.SHENZHEN if n >= 40 else Facility.Location.HONG_KONG
+        FacilityFactory(name_en=f"Lab {n:02d}", section=section)
+
+    first = client.get("/en/facilities/?ordering=name_en")
+    third = client.get("/en/facilities/?ordering=name_en&page=3")
+
+    assert parse(first.content).find("h2", id="results").text == "More than 20 results"
+    assert facet(first, "Park") == {
+        "Shenzhen Park": "?ordering=name_en&section=shenzhen",
+        "Hong Kong Park": "?ordering=name_en&section=hong_kong",
+        "Outside the zone (cooperating)": "?ordering=name_en&section=outside",
+    }
+    assert "Page 1" in parse(first.content).find("nav", class_="pages").text
+    assert card_names(third) == [f"Lab {n:02d}" for n in range(40, 45)]
+    last = parse(third.content).find("nav", class_="pages")
+    assert "Page 3" in last.text and not last.find_all("a", rel="next")
+    assert client.get("/en/facilities/?ordering=name_en&page=4").status_code == 404
+    # Narrowed below the cap, the counts are back.
+    narrowed = client.get("/en/facilities/?section=shenzhen")
+    assert parse(narrowed.content).find("h2", id="results").text == "5 results"
+    assert facet(narrowed, "Park") == {"Shenzhen Park (5)": "?"}
 
 
 def test_a_page_beyond_the_last_is_a_404(client):
