@@ -23,7 +23,7 @@ from typing import Any, ClassVar
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -230,7 +230,7 @@ class AnyOf(django_filters.Filter):
         if not value:
             return qs
         if self.through is not None:
-            condition = Q(pk__in=self.through(value))
+            condition = self.through(value)
         else:
             condition = Q(**{f"{self.field_name}__{self.lookup_expr}": value})
         return qs.exclude(condition) if self.exclude else qs.filter(condition)
@@ -257,18 +257,43 @@ def not_choice(choices: Iterable, field_name: str) -> django_filters.Filter:
     )
 
 
-def fields_matching(codes: list[str]) -> QuerySet:
+def linked_rows(model: type, relation: str) -> tuple[QuerySet, str, str]:
+    """The rows that link a ``model`` record to its ``relation`` (a reverse foreign key's
+    rows, or a many-to-many's through table), the name of their column pointing back at the
+    record, and the prefix that reaches the related record from them."""
+    field = model._meta.get_field(relation)
+    if field.many_to_many:
+        through = field.remote_field.through
+        return (
+            through._default_manager.all(),
+            field.m2m_field_name(),
+            field.m2m_reverse_field_name() + "__",
+        )
+    return field.related_model._base_manager.all(), field.field.name, ""
+
+
+def linked(model: type, relation: str, condition: Q) -> Exists:
+    """EXISTS (a linked row meeting ``condition``, its lookups written from the related
+    record): a semi-join the database can stop at the first match, so a filtered page reads
+    its records in index order and a capped count stops early (``pk IN (subquery)`` built
+    the whole list of matching records first)."""
+    rows, back, prefix = linked_rows(model, relation)
+    prefixed = Q.create(
+        [(f"{prefix}{lookup}", value) for lookup, value in condition.children],
+        connector=condition.connector,
+    )
+    return Exists(rows.filter(prefixed, **{back: OuterRef("pk")}))
+
+
+def via(model: type, lookup: str) -> Callable[[list[str]], Exists]:
+    """Records with a linked row whose ``lookup`` (``relation__field``) is among the values."""
+    relation, field = lookup.split("__", 1)
+    return lambda values: linked(model, relation, Q(**{f"{field}__in": values}))
+
+
+def with_field(model: type) -> Callable[[list[str]], Exists]:
     """``2`` is a major field and all of its fields; ``2.2`` is that field only."""
-    return ResearchField.objects.filter(Q(code__in=codes) | Q(parent__code__in=codes))
-
-
-def via(model: type, lookup: str) -> Callable[[list[str]], QuerySet]:
-    """A subquery of ``model`` primary keys whose ``lookup`` is among the values."""
-    return lambda values: model._base_manager.filter(**{f"{lookup}__in": values}).values("pk")
-
-
-def with_field(model: type) -> Callable[[list[str]], QuerySet]:
-    return lambda codes: model._base_manager.filter(fields__in=fields_matching(codes)).values("pk")
+    return lambda codes: linked(model, "fields", Q(code__in=codes) | Q(parent__code__in=codes))
 
 
 class OrderingFilter(django_filters.OrderingFilter):
@@ -384,22 +409,20 @@ class ProjectFilterSet(CuratedFilterSet):
     def filter_amount_min(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         """Projects with a funding line of at least ``value`` (in its own currency; combine
         with ``currency`` to compare like with like)."""
-        return queryset.filter(pk__in=self._lines(amount__gte=value))
+        return queryset.filter(self._lines(amount__gte=value))
 
     def filter_amount_max(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
-        return queryset.filter(pk__in=self._lines(amount__lte=value))
+        return queryset.filter(self._lines(amount__lte=value))
 
-    def _lines(self, **condition: Any) -> QuerySet:
+    def _lines(self, **condition: Any) -> Exists:
         currencies = self.form.cleaned_data.get("currency")
         if currencies:
             condition["currency__in"] = currencies
-        from registry.models import FundingLine
-
-        return FundingLine.objects.filter(**condition).values("project_id")
+        return linked(Project, "funding_lines", Q(**condition))
 
     def filter_key_achievement(self, queryset: QuerySet, name: str, value: bool) -> QuerySet:
-        with_key = Output.objects.filter(key_achievement=True).values("project_id")
-        return queryset.filter(pk__in=with_key) if value else queryset.exclude(pk__in=with_key)
+        with_key = linked(Project, "outputs", Q(key_achievement=True))
+        return queryset.filter(with_key) if value else queryset.exclude(with_key)
 
 
 class OutputFilterSet(CuratedFilterSet):

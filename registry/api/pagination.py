@@ -1,5 +1,5 @@
 """``page`` and ``page_size`` (default 50, at most 500), checked strictly: ``page=abc`` is a
-400 naming the parameter, not page 1. ``count`` stops at 10,000 (registry/paging.py):
+400 naming the parameter, not page 1. ``count`` stops at 1,000 (registry/paging.py):
 ``count_exact`` says whether it is the real number."""
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ from typing import Any
 import django_filters
 import pytest
 from django.db import models
-from django.db.models.sql.datastructures import Join
 from django.utils import timezone
 
 from registry import filters
@@ -650,7 +649,7 @@ def filterable_fields(model: type[models.Model]) -> set[str]:
 
 def fields_reached_by(filterset: type[django_filters.FilterSet]) -> set[str]:
     """The model fields a FilterSet's filters reach: the first step of each ``field_name``;
-    for filters matched ``through`` a subquery, the many-to-many whose table it joins."""
+    for filters matched ``through`` a subquery, the many-to-many whose table it reads."""
     model = filterset._meta.model
     model_fields = {field.name for field in model._meta.get_fields()}
     reached: set[str] = set()
@@ -658,10 +657,8 @@ def fields_reached_by(filterset: type[django_filters.FilterSet]) -> set[str]:
         reached |= METHOD_FILTER_FIELDS.get((filterset.__name__, name), set())
         through = getattr(declared, "through", None)
         if through is not None:
-            query = through(["probe"]).query
-            tables = {
-                join.table_name for join in query.alias_map.values() if isinstance(join, Join)
-            }
+            query = through(["probe"]).query  # an EXISTS over the linking rows
+            tables = {table.table_name for table in query.alias_map.values()}
             reached |= {
                 field.name
                 for field in model._meta.many_to_many

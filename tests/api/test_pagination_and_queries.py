@@ -303,7 +303,7 @@ def test_a_page_holds_50_records_unless_asked_otherwise(api):
 
 
 def test_past_the_count_cap_a_list_says_more_and_still_pages_to_the_end(api, monkeypatch):
-    """Counting stops at the cap (10,000; 5 here): the count says "at least", and the pages
+    """Counting stops at the cap (1,000; 5 here): the count says "at least", and the pages
     after the cap are served until the records run out."""
     monkeypatch.setattr(paging, "COUNT_CAP", 5)
     made = FacilityFactory.create_batch(8)

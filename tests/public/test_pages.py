@@ -591,7 +591,7 @@ def test_a_long_listing_is_paged_and_each_page_is_an_address(client):
 def test_a_listing_with_more_results_than_the_cap_says_more_and_lists_facets_uncounted(
     client, monkeypatch
 ):
-    """Counting stops at the cap (10,000; 20 here): the listing says "more than", offers
+    """Counting stops at the cap (1,000; 20 here): the listing says "more than", offers
     every facet option without a count, and pages on to the last record."""
     monkeypatch.setattr(paging, "COUNT_CAP", 20)
     for n in range(45):
