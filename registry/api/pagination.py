@@ -12,7 +12,9 @@ from rest_framework import pagination
 from rest_framework.exceptions import NotFound
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from registry import paging
 from registry.api.errors import InvalidParameters
 from registry.paging import COUNT_CAP, CappedPaginator
 
@@ -49,10 +51,20 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return list(self.page_of(queryset, request))
 
     def page_of(self, queryset: Any, request: Request) -> Any:
-        """The page the request asks for, as an unevaluated slice of ``queryset`` (a COUNT
-        query for the number of pages; the slice is read by whoever shows it)."""
+        """The page the request asks for, as an unevaluated queryset of its records (a capped
+        COUNT query first; the records are read by whoever shows them). ``page`` numbers a
+        page by its position; ``cursor`` (handed out in ``next`` once a list is longer than
+        the count cap) continues after a record, at the same cost however deep."""
         self.request = request
         page_size = _positive_int(request, "page_size", self.page_size, MAX_PAGE_SIZE)
+        # Curated lists end their sort with public_id and take cursors; the reference
+        # vocabularies (a few dozen codes) are paged by number only.
+        self.keys = paging.sort_keys(queryset) if paging.keyed(queryset) else None
+        if self.keys:
+            queryset = paging.in_sort_order(queryset)
+        cursors = request.query_params.getlist("cursor")
+        if cursors and self.keys:
+            return self._after_cursor(queryset, request, cursors, page_size)
         number = _positive_int(request, "page", 1)
         paginator = self.django_paginator_class(queryset, page_size)
         try:
@@ -64,13 +76,50 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 _("There is no page %(number)s; the last page is %(last)s.")
                 % {"number": number, "last": paginator.num_pages}
             ) from None
+        self.count, self.exact = paginator.count, paginator.exact
+        self.next_values = None
+        if self.keys and not paginator.exact and self.page.has_next():
+            # A long list continues by cursor: as cheap a thousand pages on as here.
+            rows = list(self.page.object_list.values(*(name for name, _ in self.keys)))
+            self.next_values = paging.key_values(rows[-1], self.keys)
         return self.page.object_list
+
+    def _after_cursor(
+        self, queryset: Any, request: Request, cursors: list[str], page_size: int
+    ) -> Any:
+        if len(cursors) > 1 or "page" in request.query_params:
+            raise InvalidParameters({"cursor": [_("Give one cursor, and no page with it.")]})
+        try:
+            values = paging.decode_cursor(queryset, cursors[0])
+        except paging.BadCursor as error:
+            raise InvalidParameters(
+                {
+                    "cursor": [
+                        _("This is not a cursor this list handed out: %(why)s.") % {"why": error}
+                    ]
+                }
+            ) from None
+        self.page = None
+        records, self.next_values = paging.keyset_page(queryset, values, page_size)
+        self.count, self.exact = paging.capped_count(queryset)
+        return records
+
+    def get_next_link(self) -> str | None:
+        if self.next_values is not None:
+            url = remove_query_param(self.request.build_absolute_uri(), self.page_query_param)
+            token = paging.encode_cursor(self.keys, self.next_values)
+            return replace_query_param(url, "cursor", token)
+        return None if self.page is None else super().get_next_link()
+
+    def get_previous_link(self) -> str | None:
+        # Cursors go forward (a partner syncing reads on to the end); page numbers go both ways.
+        return None if self.page is None else super().get_previous_link()
 
     def get_paginated_response(self, data: Any) -> Response:
         return Response(
             {
-                "count": self.page.paginator.count,
-                "count_exact": self.page.paginator.exact,
+                "count": self.count,
+                "count_exact": self.exact,
                 "next": self.get_next_link(),
                 "previous": self.get_previous_link(),
                 "results": data,
@@ -107,6 +156,16 @@ class PageNumberPagination(pagination.PageNumberPagination):
                 "in": "query",
                 "description": "Page number (from 1).",
                 "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+            },
+            {
+                "name": "cursor",
+                "required": False,
+                "in": "query",
+                "description": (
+                    "Where to continue a long list: the token in a response's `next` link "
+                    f"once more than {COUNT_CAP:,} records match (not with `page`)."
+                ),
+                "schema": {"type": "string", "maxLength": 400},
             },
             {
                 "name": "page_size",

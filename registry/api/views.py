@@ -44,7 +44,7 @@ FIELD_LIST_RE = re.compile(r"^[a-z][a-z0-9_]*(,[a-z][a-z0-9_]*)*$")
 # Parameters every list understands besides its filters.
 # The change feed's cursors are event ids: 64-bit on PostgreSQL, kept well inside that.
 MAX_CURSOR = 2**62
-LIST_PARAMETERS = ("page", "page_size", "fields", "omit", "brief", "lang")
+LIST_PARAMETERS = ("page", "cursor", "page_size", "fields", "omit", "brief", "lang")
 DETAIL_PARAMETERS = ("fields", "omit", "brief", "lang")
 
 

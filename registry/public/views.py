@@ -126,7 +126,7 @@ class ListingView(View):
             return render(
                 request, "registry/public/bad_request.html", {"errors": errors}, status=400
             )
-        results = filterset.qs
+        results = paging.in_sort_order(filterset.qs)
         paginator = CappedPaginator(results, PAGE_SIZE)
         try:
             page = paginator.page(int(page_number))

@@ -10,6 +10,7 @@ each client is warmed up before it is measured.
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -303,28 +304,81 @@ def test_a_page_holds_50_records_unless_asked_otherwise(api):
 
 
 def test_past_the_count_cap_a_list_says_more_and_still_pages_to_the_end(api, monkeypatch):
-    """Counting stops at the cap (1,000; 5 here): the count says "at least", and the pages
-    after the cap are served until the records run out."""
+    """Counting stops at the cap (1,000; 5 here): the count says "at least"; ``next`` then
+    continues by cursor, to the last record, and page numbers still reach every page."""
     monkeypatch.setattr(paging, "COUNT_CAP", 5)
     made = FacilityFactory.create_batch(8)
 
-    first = api.get("/api/v1/facilities/?page_size=2").json()
-    fourth = api.get("/api/v1/facilities/?page_size=2&page=4").json()
-    past = api.get("/api/v1/facilities/?page_size=2&page=5")
-
+    first = api.get("/api/v1/facilities/?page_size=3").json()
     assert (first["count"], first["count_exact"]) == (5, False)
-    assert "page=2" in first["next"]
+    assert "cursor=" in first["next"] and "page_size=3" in first["next"]
+    second = api.get(first["next"]).json()
+    third = api.get(second["next"]).json()
+    assert third["next"] is None and third["previous"] is None  # cursors go forward
+    followed = [row["id"] for body in (first, second, third) for row in body["results"]]
+    assert followed == [
+        row["id"] for row in api.get("/api/v1/facilities/?page_size=8").json()["results"]
+    ]
+    assert sorted(followed) == sorted(f.public_id for f in made)
+
+    fourth = api.get("/api/v1/facilities/?page_size=2&page=4").json()
     assert len(fourth["results"]) == 2 and fourth["next"] is None
-    assert "page=3" in fourth["previous"]
+    past = api.get("/api/v1/facilities/?page_size=2&page=5")
     assert past.status_code == 404
     assert "There is no page 5." in past.json()["detail"]
-    seen = []
-    for number in (1, 2, 3, 4):
-        seen += [
-            row["id"]
-            for row in api.get(f"/api/v1/facilities/?page_size=2&page={number}").json()["results"]
-        ]
-    assert sorted(seen) == sorted(f.public_id for f in made)
+
+
+@pytest.mark.parametrize("ordering", ["opened_on", "-opened_on"])
+def test_cursors_page_through_records_with_and_without_a_value_once_each(
+    api, monkeypatch, ordering
+):
+    """Records with no opening date sort as if opened last (on every database), and cursors
+    cross from dated to undated records (and back, going down) without losing any."""
+    monkeypatch.setattr(paging, "COUNT_CAP", 2)
+    days = [None, datetime.date(2020, 1, 1), None, datetime.date(2021, 1, 1), None]
+    days += [datetime.date(2020, 1, 1), datetime.date(2022, 6, 1)]
+    made = [FacilityFactory(opened_on=day) for day in days]
+
+    followed, url = [], f"/api/v1/facilities/?page_size=2&ordering={ordering}"
+    while url:
+        body = api.get(url).json()
+        followed += [(row["id"], row["opened_on"]) for row in body["results"]]
+        url = body["next"]
+
+    assert sorted(i for i, _ in followed) == sorted(f.public_id for f in made)
+    dated = [d for _, d in followed if d is not None]
+    undated_at = [n for n, (_, d) in enumerate(followed) if d is None]
+    if ordering == "opened_on":
+        assert dated == sorted(dated) and undated_at == [4, 5, 6]
+    else:
+        assert dated == sorted(dated, reverse=True) and undated_at == [0, 1, 2]
+    for day in {d for _, d in followed}:  # ties in public id order, in the sort's direction
+        tied = [i for i, d in followed if d == day]
+        assert tied == sorted(tied, reverse=ordering.startswith("-"))
+
+
+@pytest.mark.parametrize(
+    "cursor",
+    [
+        "nonsense",
+        "eyJzIjogWyJ0aXRsZV9lbiJdfQ",  # {"s": ["title_en"]}: another sort, no values
+        "",
+    ],
+)
+def test_a_cursor_the_list_did_not_hand_out_is_a_400_naming_cursor(api, cursor):
+    body = problem_of(api.get("/api/v1/facilities/", {"cursor": cursor}), 400)
+
+    assert named_parameters(body) == {"cursor"}
+
+
+def test_a_cursor_for_another_sort_is_refused(api, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 1)
+    FacilityFactory.create_batch(3)
+    by_name = api.get("/api/v1/facilities/?page_size=1").json()["next"]
+
+    body = problem_of(api.get(by_name + "&ordering=-opened_on"), 400)
+
+    assert "another sort order" in body["errors"][0]["message"]
 
 
 def test_below_the_count_cap_the_count_is_exact(api, monkeypatch):
