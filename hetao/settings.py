@@ -209,7 +209,7 @@ IMPORT_EXPORT_SKIP_ADMIN_ACTION_EXPORT_UI = False
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["registry.api.authentication.BearerTokenAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["registry.api.permissions.TokenScopes"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["registry.api.renderers.FastJSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["registry.api.parsers.StrictJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "registry.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
