@@ -1,0 +1,12 @@
+"""The API floor of ``make bench`` as a WSGI application, for gunicorn (registry/benchmarks.py)."""
+
+import os
+
+import django
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hetao.settings")
+django.setup()
+
+from registry.benchmarks import floor_application as application  # noqa: E402
+
+__all__ = ["application"]
