@@ -194,6 +194,14 @@ def key_values(row: dict[str, Any], keys: list[tuple[str, bool]]) -> list[Any]:
     return [row[name] for name, _ in keys]
 
 
+def keys_of(queryset: QuerySet, page: QuerySet) -> tuple[QuerySet, list[Any]]:
+    """A page (a slice of ``queryset``) as a queryset of its records by primary key, and the
+    sort-key values of its last record, for the cursor to the next page: one query."""
+    keys = sort_keys(queryset)
+    rows = list(page.values("pk", *(name for name, _ in keys)))
+    return queryset.filter(pk__in=[row["pk"] for row in rows]), key_values(rows[-1], keys)
+
+
 def keyset_page(queryset: QuerySet, values: list[Any], size: int) -> tuple[QuerySet, list | None]:
     """The ``size`` records after ``values`` (a cursor's), in order, and the sort-key values
     of the last one when more follow (for the next cursor), else None. Reads the keys of at

@@ -103,7 +103,7 @@ class Facility(NamedRecord):
         verbose_name_plural = _("facilities")
         ordering: ClassVar[list[str]] = ["name_en", "public_id"]
         indexes: ClassVar[list] = list_indexes(
-            "fac", ordering, FACILITY_SORTABLE, ("section", "kind", "status")
+            "fac", ordering, FACILITY_SORTABLE, ("section", "kind", "status", "verification")
         )
         constraints: ClassVar[list] = [
             *NamedRecord.Meta.constraints,

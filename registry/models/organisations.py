@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
@@ -117,9 +118,16 @@ class Organisation(NamedRecord):
         verbose_name = _("organisation")
         verbose_name_plural = _("organisations")
         ordering: ClassVar[list[str]] = ["name_en", "public_id"]
-        indexes: ClassVar[list] = list_indexes(
-            "org", ordering, ORGANISATION_SORTABLE, ("kind", "jurisdiction", "curating_section")
-        )
+        indexes: ClassVar[list] = [
+            *list_indexes(
+                "org",
+                ordering,
+                ORGANISATION_SORTABLE,
+                ("kind", "jurisdiction", "curating_section", "verification", "status"),
+            ),
+            # ``city`` is matched case-insensitively (UPPER(city) = UPPER(value)).
+            models.Index(Upper("city"), "name_en", "public_id", name="org_city_list"),
+        ]
         constraints: ClassVar[list] = [
             *NamedRecord.Meta.constraints,
             models.CheckConstraint(

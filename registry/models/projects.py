@@ -86,7 +86,10 @@ class Project(TitledRecord):
         verbose_name_plural = _("projects")
         ordering: ClassVar[list[str]] = ["-start_date", "public_id"]
         indexes: ClassVar[list] = list_indexes(
-            "prj", ordering, PROJECT_SORTABLE, ("status", "curating_section", "cross_border")
+            "prj",
+            ordering,
+            PROJECT_SORTABLE,
+            ("status", "curating_section", "cross_border", "verification"),
         )
         constraints: ClassVar[list] = [
             *TitledRecord.Meta.constraints,
