@@ -54,7 +54,7 @@ def api_floor(query: str = "", page: int = 1) -> bytes:
     results = representations.represent(
         records[start : start + PAGE], representations.Reader(url_base=f"http://{HOST}")
     )
-    more = start + PAGE < count
+    more = start + PAGE < count if exact else records[start + PAGE :].exists()
     body = {
         "count": count,
         "count_exact": exact,
