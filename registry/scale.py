@@ -33,7 +33,7 @@ from registry.models import (
 )
 
 LARGE = 10_000
-REPEAT = 7
+REPEAT = 20
 PUBLIC = {Facility: "/en/facilities/", Project: "/en/projects/", Organisation: "/en/organisations/"}
 
 

@@ -119,6 +119,8 @@ def test_organisations_filter_by_kind_jurisdiction_country_and_status(api):
         funder.public_id,
         mainland.public_id,
     }
+    every_status = {"status__n": [value for value, _ in Organisation.Status.choices]}
+    assert ids(api.get("/api/v1/organisations/", every_status)) == set()
 
 
 def test_organisations_filter_by_ror_id_as_url_or_the_bare_nine_characters(api):
