@@ -310,7 +310,7 @@ class OrderingFilter(django_filters.OrderingFilter):
     """``ordering`` over the model's ``SORTABLE`` fields. Every ordering ends with
     ``public_id`` in the direction of its last field: ties come back in one stable order, so
     pages never overlap, and each ordering is read from one index ``(field, public_id)``,
-    forwards or backwards (``models.base.list_indexes``)."""
+    forwards or backwards (``models.indexes.list_indexes``)."""
 
     def filter(self, qs: QuerySet, value: Any) -> QuerySet:
         if not value:
@@ -352,6 +352,14 @@ class CuratedFilterSet(django_filters.FilterSet):
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         return queryset.search(value)
 
+    @classmethod
+    def get_filters(cls) -> dict[str, django_filters.Filter]:
+        """The declared filters, then ``ordering`` over the model's ``SORTABLE`` fields."""
+        found = super().get_filters()
+        if cls._meta.model is not None:
+            found["ordering"] = ordering(cls._meta.model)
+        return found
+
 
 class OrganisationFilterSet(CuratedFilterSet):
     kind, kind__n = choice_or_not(Organisation.Kind.choices, "kind")
@@ -361,7 +369,6 @@ class OrganisationFilterSet(CuratedFilterSet):
     status, status__n = choice_or_not(Organisation.Status.choices, "status")
     ror_id = AnyOf(field_name="ror_id", check=ror_id)
     established_after, established_before = between(YearFilter, "established")
-    ordering = ordering(Organisation)
 
     class Meta(CuratedFilterSet.Meta):
         model = Organisation
@@ -378,7 +385,6 @@ class FacilityFilterSet(CuratedFilterSet):
     priority_area = AnyOf(check=code, through=via(Facility, "priority_areas__code"))
     opened_after, opened_before = between(django_filters.DateFilter, "opened_on")
     floor_area_min, floor_area_max = between(BoundedNumberFilter, "floor_area_m2")
-    ordering = ordering(Facility)
 
     class Meta(CuratedFilterSet.Meta):
         model = Facility
@@ -411,7 +417,6 @@ class ProjectFilterSet(CuratedFilterSet):
     amount_min = BoundedNumberFilter(method="filter_amount_min")
     amount_max = BoundedNumberFilter(method="filter_amount_max")
     key_achievement = StrictBooleanFilter(method="filter_key_achievement")
-    ordering = ordering(Project)
 
     class Meta(CuratedFilterSet.Meta):
         model = Project
@@ -440,7 +445,6 @@ class OutputFilterSet(CuratedFilterSet):
     project = AnyOf(field_name="project__public_id", check=public_id_of("prj"))
     key_achievement = StrictBooleanFilter(field_name="key_achievement")
     date_after, date_before = between(django_filters.DateFilter, "date")
-    ordering = ordering(Output)
 
     class Meta(CuratedFilterSet.Meta):
         model = Output
@@ -458,7 +462,6 @@ class FactorFlowFilterSet(CuratedFilterSet):
     quantity_min, quantity_max = between(BoundedNumberFilter, "quantity")
     period_after = django_filters.DateFilter(field_name="period_start", lookup_expr="gte")
     period_before = django_filters.DateFilter(field_name="period_end", lookup_expr="lte")
-    ordering = ordering(FactorFlow)
 
     class Meta(CuratedFilterSet.Meta):
         model = FactorFlow
@@ -470,7 +473,6 @@ class PolicyInstrumentFilterSet(CuratedFilterSet):
     factor = django_filters.MultipleChoiceFilter(choices=Factor.choices, method="filter_factor")
     issued_after, issued_before = between(django_filters.DateFilter, "issued_on")
     effective_after, effective_before = between(django_filters.DateFilter, "effective_on")
-    ordering = ordering(PolicyInstrument)
 
     class Meta(CuratedFilterSet.Meta):
         model = PolicyInstrument
@@ -486,7 +488,6 @@ class PolicyInstrumentFilterSet(CuratedFilterSet):
 class FundingSchemeFilterSet(CuratedFilterSet):
     funder = AnyOf(field_name="funder__public_id", check=public_id_of("org"))
     currency = AnyOf(check=currency, through=via(FundingScheme, "ceilings__currency"))
-    ordering = ordering(FundingScheme)
 
     class Meta(CuratedFilterSet.Meta):
         model = FundingScheme

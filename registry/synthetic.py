@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from django.db import connection, models, transaction
@@ -45,57 +46,24 @@ from registry.models import (
     Participation,
     PriorityArea,
     Project,
-    Publication,
     ResearchField,
-    Section,
-    Side,
-    Verification,
 )
+from registry.models.choices import Publication, Section, Side, Verification
 from registry.search import build_search_text, normalise
 
 SOURCE = "https://example.org/synthetic"
 AS_OF = date(2026, 11, 25)
 CHUNK = 20_000  # projects per transaction
 
-# (English, 简体, 繁體) words that make up titles: real research topics of the zone.
-TOPICS = (
-    ("quantum", "量子", "量子"),
-    ("medical", "医疗", "醫療"),
-    ("photonic", "光子", "光子"),
-    ("semiconductor", "半导体", "半導體"),
-    ("robotic", "机器人", "機器人"),
-    ("biomedical", "生物医学", "生物醫學"),
-    ("materials", "材料", "材料"),
-    ("data", "数据", "數據"),
-    ("AI", "人工智能", "人工智能"),
-    ("drug", "药物", "藥物"),
-    ("microelectronic", "微电子", "微電子"),
-    ("fintech", "金融科技", "金融科技"),
-    ("genomic", "基因组", "基因組"),
-    ("battery", "电池", "電池"),
-    ("sensor", "传感器", "傳感器"),
-    ("neural", "神经", "神經"),
-)
-METHODS = (
-    ("sensing", "传感", "傳感"),
-    ("imaging", "成像", "成像"),
-    ("computing", "计算", "計算"),
-    ("screening", "筛选", "篩選"),
-    ("manufacturing", "制造", "製造"),
-    ("modelling", "建模", "建模"),
-    ("diagnostics", "诊断", "診斷"),
-    ("networks", "网络", "網絡"),
-    ("platforms", "平台", "平台"),
-    ("devices", "器件", "器件"),
-)
-PLACES = (
-    ("cross-river", "跨河", "跨河"),
-    ("Lok Ma Chau Loop", "落马洲河套", "落馬洲河套"),
-    ("Futian", "福田", "福田"),
-    ("Greater Bay Area", "大湾区", "大灣區"),
-    ("Shenzhen–Hong Kong", "深港", "深港"),
-    ("Hetao", "河套", "河套"),
-)
+
+def words(kind: str) -> tuple[tuple[str, str, str], ...]:
+    """(English, 简体, 繁體) words of one kind (topics, methods, places) for titles."""
+    lines = (Path(__file__).with_name("synthetic_words.tsv")).read_text(encoding="utf-8")
+    rows = [line.split("\t") for line in lines.splitlines() if not line.startswith("#")]
+    return tuple((en, hans, hant) for k, en, hans, hant in rows if k == kind)
+
+
+TOPICS, METHODS, PLACES = words("topics"), words("methods"), words("places")
 STATUSES = (
     ("active", 50),
     ("completed", 30),

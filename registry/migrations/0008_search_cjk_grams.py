@@ -43,25 +43,31 @@ $$
 """
 
 
-def create(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    schema_editor.execute(FUNCTION)
-    for table in TABLES:
-        schema_editor.execute(
-            f"CREATE INDEX IF NOT EXISTS {table}_search_grams "
-            f"ON {table} USING gin (registry_cjk_grams(search_text))"
-        )
+CREATE = [
+    FUNCTION,
+    *(
+        f"CREATE INDEX IF NOT EXISTS {table}_search_grams "
+        f"ON {table} USING gin (registry_cjk_grams(search_text))"
+        for table in TABLES
+    ),
+]
+DROP = [
+    *(f"DROP INDEX IF EXISTS {table}_search_grams" for table in TABLES),
+    "DROP FUNCTION IF EXISTS registry_cjk_grams(text)",
+]
 
 
-def drop(apps, schema_editor):
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    for table in TABLES:
-        schema_editor.execute(f"DROP INDEX IF EXISTS {table}_search_grams")
-    schema_editor.execute("DROP FUNCTION IF EXISTS registry_cjk_grams(text)")
+def on_postgresql(statements):
+    """A RunPython step that runs ``statements`` on PostgreSQL and nothing elsewhere."""
+
+    def run(apps, schema_editor):
+        if schema_editor.connection.vendor == "postgresql":
+            for statement in statements:
+                schema_editor.execute(statement)
+
+    return run
 
 
 class Migration(migrations.Migration):
     dependencies = [("registry", "0007_list_indexes")]
-    operations = [migrations.RunPython(create, drop, elidable=False)]
+    operations = [migrations.RunPython(on_postgresql(CREATE), on_postgresql(DROP), elidable=False)]

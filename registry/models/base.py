@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -124,28 +124,6 @@ def currency_field(**kwargs: Any) -> models.CharField:
         help_text=_("ISO 4217 code, e.g. CNY or HKD."),
         **kwargs,
     )
-
-
-def list_indexes(
-    prefix: str,
-    ordering: Sequence[str],
-    sortable: Sequence[str],
-    narrowing: Sequence[str] = (),
-) -> list[models.Index]:
-    """The indexes a resource's lists need (docs/architecture.md §7): one for its default
-    ``ordering``; one per ``sortable`` field followed by ``public_id``, which serves ``x``
-    and ``-x`` alike (read backwards; the lists break ties by ``public_id`` in the direction
-    of the last field, see registry/filters.py); and one per ``narrowing`` field (a choice
-    the lists filter on) followed by the default ordering, so that a filtered first page is
-    read in order from the index instead of sorting every match."""
-    indexes = []
-    if tuple(ordering) not in {(field, "public_id") for field in sortable}:
-        indexes.append(models.Index(fields=list(ordering), name=f"{prefix}_list"))
-    for field in sortable:
-        indexes.append(models.Index(fields=[field, "public_id"], name=f"{prefix}_by_{field}"[:30]))
-    for field in narrowing:
-        indexes.append(models.Index(fields=[field, *ordering], name=f"{prefix}_{field}_list"[:30]))
-    return indexes
 
 
 # Narrows a related queryset to what a reader may see; ``through`` names the lookup path to the

@@ -14,12 +14,12 @@ from registry.models.base import (
     NamedRecord,
     Read,
     joins,
-    list_indexes,
     not_negative,
     priority_areas_relation,
     reference,
     research_fields_relation,
 )
+from registry.models.indexes import list_indexes
 
 # What lists of Facility records may be sorted by (``ordering``).
 FACILITY_SORTABLE = ("name_en", "opened_on", "floor_area_m2", "updated_at", "created_at")

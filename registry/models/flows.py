@@ -16,11 +16,11 @@ from registry.models.base import (
     currency_field,
     ends_after_start,
     joins,
-    list_indexes,
     not_negative,
     reference,
 )
 from registry.models.choices import Factor
+from registry.models.indexes import list_indexes
 from registry.scripts import field_names
 
 # What lists of FactorFlow records may be sorted by (``ordering``).

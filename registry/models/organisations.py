@@ -16,12 +16,12 @@ from registry.models.base import (
     NamedRecord,
     Read,
     joins,
-    list_indexes,
     part_of,
     reference,
     validate_string_list,
 )
 from registry.models.choices import Section
+from registry.models.indexes import list_indexes
 
 ROR_URL_PREFIX = "https://ror.org/"
 # ROR ids: "0", six Crockford base32 characters, two check digits.

@@ -17,12 +17,12 @@ from registry.models.base import (
     currency_constraint,
     currency_field,
     joins,
-    list_indexes,
     not_negative,
     part_of,
     reference,
 )
 from registry.models.choices import Factor, Side
+from registry.models.indexes import list_indexes
 
 
 def validate_factors(value: object) -> None:

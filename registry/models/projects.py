@@ -17,7 +17,6 @@ from registry.models.base import (
     currency_field,
     ends_after_start,
     joins,
-    list_indexes,
     not_negative,
     part_of,
     priority_areas_relation,
@@ -25,6 +24,7 @@ from registry.models.base import (
     research_fields_relation,
 )
 from registry.models.choices import Side
+from registry.models.indexes import list_indexes
 
 # What lists of Project records may be sorted by (``ordering``).
 PROJECT_SORTABLE = ("start_date", "end_date", "title_en", "updated_at", "created_at")
