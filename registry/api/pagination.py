@@ -16,6 +16,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from registry import paging
 from registry.api.errors import InvalidParameters
+from registry.filters import UNKNOWN
 from registry.paging import COUNT_CAP, CappedPaginator
 
 MAX_PAGE_SIZE = 500
@@ -63,7 +64,10 @@ class PageNumberPagination(pagination.PageNumberPagination):
         if self.keys:
             queryset = paging.in_sort_order(queryset)
         cursors = request.query_params.getlist("cursor")
-        if cursors and self.keys:
+        if cursors and not self.keys:
+            # Such a list never hands out a cursor, nor documents one.
+            raise InvalidParameters({"cursor": [UNKNOWN]})
+        if cursors:
             return self._after_cursor(queryset, request, cursors, page_size)
         number = _positive_int(request, "page", 1)
         paginator = self.django_paginator_class(queryset, page_size)
@@ -151,24 +155,30 @@ class PageNumberPagination(pagination.PageNumberPagination):
         return described
 
     def get_schema_operation_parameters(self, view: Any) -> list[dict]:
+        page = {
+            "name": "page",
+            "required": False,
+            "in": "query",
+            "description": "Page number (from 1).",
+            "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
+        }
+        cursor = {
+            "name": "cursor",
+            "required": False,
+            "in": "query",
+            "description": (
+                "Where to continue a long list: the token in a response's `next` link "
+                f"once more than {COUNT_CAP:,} records match (not with `page`)."
+            ),
+            "schema": {"type": "string", "minLength": 1, "maxLength": 400},
+        }
+        # Only lists sorted down to the public id hand out cursors (the curated resources);
+        # the others are paged by number alone.
+        model = view.get_serializer_class().Meta.model
+        keyed = paging.keyed(model._default_manager.all())
         return [
-            {
-                "name": "page",
-                "required": False,
-                "in": "query",
-                "description": "Page number (from 1).",
-                "schema": {"type": "integer", "minimum": 1, "maximum": 2147483647},
-            },
-            {
-                "name": "cursor",
-                "required": False,
-                "in": "query",
-                "description": (
-                    "Where to continue a long list: the token in a response's `next` link "
-                    f"once more than {COUNT_CAP:,} records match (not with `page`)."
-                ),
-                "schema": {"type": "string", "maxLength": 400},
-            },
+            page,
+            *([cursor] if keyed else []),
             {
                 "name": "page_size",
                 "required": False,

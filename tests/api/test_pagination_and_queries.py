@@ -371,6 +371,32 @@ def test_a_cursor_the_list_did_not_hand_out_is_a_400_naming_cursor(api, cursor):
     assert named_parameters(body) == {"cursor"}
 
 
+def test_a_cursor_with_a_page_number_is_a_400_naming_cursor(api, monkeypatch):
+    monkeypatch.setattr(paging, "COUNT_CAP", 1)
+    FacilityFactory.create_batch(3)
+    handed_out = api.get("/api/v1/facilities/?page_size=1").json()["next"]
+
+    body = problem_of(api.get(handed_out + "&page=2"), 400)
+
+    assert named_parameters(body) == {"cursor"}
+    assert "no page with it" in body["errors"][0]["message"]
+
+
+@pytest.mark.parametrize("resource", ["fields", "priority-areas", "change-requests"])
+def test_lists_paged_by_number_alone_refuse_a_cursor_and_do_not_document_one(api, resource):
+    """Reference vocabularies and change requests never hand out a cursor: one sent anyway
+    is an unknown parameter, not silently ignored, and the schema offers none."""
+    for cursor in ("x" * 500, ""):
+        body = problem_of(api.get(f"/api/v1/{resource}/", {"cursor": cursor}), 400)
+        assert named_parameters(body) == {"cursor"}
+
+    schema = api.get("/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    listed = {p["name"] for p in schema["paths"][f"/api/v1/{resource}/"]["get"]["parameters"]}
+    assert "page" in listed and "cursor" not in listed
+    curated = schema["paths"]["/api/v1/facilities/"]["get"]["parameters"]
+    assert "cursor" in {p["name"] for p in curated}
+
+
 def test_a_cursor_for_another_sort_is_refused(api, monkeypatch):
     monkeypatch.setattr(paging, "COUNT_CAP", 1)
     FacilityFactory.create_batch(3)
