@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
+from datetime import date
 from typing import Any, ClassVar
 
 import django_filters
@@ -406,7 +407,10 @@ class ProjectFilterSet(CuratedFilterSet):
     side = AnyOf(check=one_of(Side.values), through=via(Project, "participations__side"))
     cross_border = StrictBooleanFilter(field_name="cross_border")
     started_after, started_before = between(django_filters.DateFilter, "start_date")
-    ended_after, ended_before = between(django_filters.DateFilter, "end_date")
+    ended_after = django_filters.DateFilter(field_name="end_date", lookup_expr="gte")
+    ended_before = django_filters.DateFilter(
+        field_name="end_date", lookup_expr="lte", method="filter_ended_before"
+    )
     funder = AnyOf(
         check=public_id_of("org"), through=via(Project, "funding_lines__funder__public_id")
     )
@@ -420,6 +424,19 @@ class ProjectFilterSet(CuratedFilterSet):
 
     class Meta(CuratedFilterSet.Meta):
         model = Project
+
+    def filter_ended_before(self, queryset: QuerySet, name: str, value: date) -> QuerySet:
+        """Projects that ended on or before ``value``. They started by then too (a project
+        does not end before it starts), which the query says: the lists' default order is
+        by start, newest first, and without that bound the database reads every project
+        that started since (600,000 at 1 M) before it finds the first that had ended.
+        A project with an end but no start date escapes the bound, so the bound is added
+        only when there is none such (one query through a small partial index)."""
+        queryset = queryset.filter(end_date__lte=value)
+        undated = Project.objects.filter(start_date=None, end_date__lte=value)
+        if undated.exists():
+            return queryset
+        return queryset.filter(start_date__lte=value)
 
     def filter_amount_min(self, queryset: QuerySet, name: str, value: Any) -> QuerySet:
         """Projects with a funding line of at least ``value`` (in its own currency; combine

@@ -296,6 +296,21 @@ def test_projects_filter_by_start_and_end_date_ranges(api):
     assert ids(api.get("/api/v1/projects/", {"ended_after": "2024-01-01"})) == {late.public_id}
 
 
+def test_ended_before_finds_projects_with_an_end_date_and_no_start_date_too(api):
+    """The filter bounds the start date as well (a project starts before it ends), unless a
+    project with no start date ended in the range: it is found all the same."""
+    ended = ProjectFactory(start_date=datetime.date(2022, 3, 1), end_date=datetime.date(2023, 1, 1))
+    ProjectFactory(start_date=datetime.date(2023, 6, 1), end_date=datetime.date(2025, 1, 1))
+    ProjectFactory(start_date=None, end_date=None)
+    assert ids(api.get("/api/v1/projects/", {"ended_before": "2024-01-01"})) == {ended.public_id}
+
+    undated = ProjectFactory(start_date=None, end_date=datetime.date(2023, 6, 30))
+
+    found = ids(api.get("/api/v1/projects/", {"ended_before": "2024-01-01"}))
+    assert found == {ended.public_id, undated.public_id}
+    assert ids(api.get("/api/v1/projects/", {"ended_before": "2023-03-01"})) == {ended.public_id}
+
+
 def test_projects_filter_by_funder_scheme_currency_and_amount(api):
     commission = OrganisationFactory(kind=Organisation.Kind.FUNDER)
     scheme = FundingSchemeFactory()
