@@ -182,6 +182,7 @@ def check(stdout: Any) -> Report:
             last = deepest(address)
             if last:
                 todo.append((f"api {model.RESOURCE} deepest {sortable or 'default'}", last))
+    benchmarks.settle()
     for label, address in todo:
         with CaptureQueriesContext(connection) as queries:
             response = client.get(address)

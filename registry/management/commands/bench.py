@@ -15,6 +15,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -97,7 +98,10 @@ class Command(BaseCommand):
         }
 
     def requests_per_second(self, wrk: str, app: str, path: str, seconds: int) -> float:
-        port = 8765
+        # A free port (some machines have 8765 taken): bound, read, released for gunicorn.
+        with socket.socket() as probe:
+            probe.bind((benchmarks.HOST, 0))
+            port = probe.getsockname()[1]
         server = subprocess.Popen(
             [
                 sys.executable,
