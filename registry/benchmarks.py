@@ -48,29 +48,14 @@ def client() -> Client:
 
 
 def api_floor(query: str = "", page: int = 1) -> bytes:
-    """The unfiltered projects page of the API, built without the framework, with the same
-    queries: the list's head (paging.head: the capped count and the page's keys), then the
-    page's records by primary key."""
+    """The unfiltered projects page of the API, built without the framework."""
     records = paging.in_sort_order(access.visible(Project.objects.all(), None))
-    keys = paging.sort_keys(records)
-    head = paging.head(records)
-    count, exact = min(len(head), paging.COUNT_CAP), len(head) <= paging.COUNT_CAP
+    count, exact = paging.capped_count(records)
     start = (page - 1) * PAGE
-    last = None
-    if exact or start + PAGE <= len(head):
-        rows = head[start : start + PAGE]
-        page_records = records.filter(pk__in=[row["pk"] for row in rows])
-        more = start + PAGE < len(head)
-        if rows:
-            last = paging.key_values(rows[-1], keys)
-    else:  # a page reaching past the head, as the paginator reads one
-        page_records = records[start : start + PAGE]
-        more = records[start + PAGE :].exists()
-        if more:
-            page_records, last = paging.keys_of(records, page_records)
     results = representations.represent(
-        page_records, representations.Reader(url_base=f"http://{HOST}")
+        records[start : start + PAGE], representations.Reader(url_base=f"http://{HOST}")
     )
+    more = start + PAGE < count if exact else records[start + PAGE :].exists()
     body = {
         "count": count,
         "count_exact": exact,
@@ -81,6 +66,10 @@ def api_floor(query: str = "", page: int = 1) -> bytes:
         "results": results,
     }
     if more and not exact:  # the next page is a cursor past the last record
+        keys = paging.sort_keys(records)
+        last = paging.key_values(
+            records.values(*(name for name, _ in keys))[start + PAGE - 1], keys
+        )
         token = paging.encode_cursor(keys, last)
         body["next"] = f"http://{HOST}/api/v1/projects/?cursor={token}&page_size={PAGE}"
     return FastJSONRenderer().render(body)

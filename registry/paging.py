@@ -33,31 +33,13 @@ def capped_count(queryset: QuerySet) -> tuple[int, bool]:
     return (found, True) if found <= cap else (cap, False)
 
 
-def head(queryset: QuerySet) -> list[dict[str, Any]]:
-    """The primary and sort keys of a keyed list's first ``COUNT_CAP + 1`` records, in the
-    list's order: one query, read from the sort's index, that gives both the capped count
-    and every page up to the cap (whose records are then read by primary key). A count and
-    a page apart matched a filter twice (a search: 25 ms each at 1 M), and the page alone,
-    with a LIMIT of one page, let the database expect its matches early in the sort's index
-    and read a long way through it when they came late (``q=量子`` over facilities by name:
-    75,000 entries for 20 records where the search's own index gave its 6,000 at once)."""
-    names = [name for name, _ in sort_keys(queryset)]
-    return list(queryset.values("pk", *names)[: COUNT_CAP + 1])
-
-
 class CappedPage(Page):
-    # The sort keys of this page's records, when they were read with the list's head.
-    rows: list[dict[str, Any]] | None = None
-
     @cached_property
     def more(self) -> bool:
-        """Whether records follow this page (known from the head, else read from the rows
-        past the cap: one query)."""
+        """Whether records follow this page (read from the rows past the cap: one query)."""
         if self.paginator.exact or self.number < self.paginator.num_pages:
             return self.number < self.paginator.num_pages
         start = self.number * self.paginator.per_page
-        if self.paginator.head is not None and start < len(self.paginator.head):
-            return True
         return self.paginator.object_list[start : start + 1].exists()
 
     def has_next(self) -> bool:
@@ -75,14 +57,9 @@ class CappedPaginator(Paginator):
     def __init__(self, object_list: QuerySet, per_page: int, **kwargs: Any) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.exact = True
-        self.head: list[dict[str, Any]] | None = None
 
     @cached_property
     def count(self) -> int:
-        if keyed(self.object_list):
-            self.head = head(self.object_list)
-            self.exact = len(self.head) <= COUNT_CAP
-            return min(len(self.head), COUNT_CAP)
         count, self.exact = capped_count(self.object_list)
         return count
 
@@ -109,14 +86,6 @@ class CappedPaginator(Paginator):
         top = bottom + self.per_page
         if self.exact and top + self.orphans >= self.count:
             top = self.count
-        if self.head is not None and top <= len(self.head):
-            # A page within the head: its records by primary key, in the list's order.
-            rows = self.head[bottom:top]
-            page = self._get_page(
-                self.object_list.filter(pk__in=[row["pk"] for row in rows]), number, self
-            )
-            page.rows = rows
-            return page
         return self._get_page(self.object_list[bottom:top], number, self)
 
     def _get_page(self, *args: Any, **kwargs: Any) -> CappedPage:

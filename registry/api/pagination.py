@@ -84,12 +84,8 @@ class PageNumberPagination(pagination.PageNumberPagination):
         self.next_values = None
         if self.keys and not paginator.exact and self.page.has_next():
             # A long list continues by cursor: as cheap a thousand pages on as here. The
-            # page's keys are read once (with the list's head, up to the cap), and its
-            # records then by primary key, so a filter that is slow to match is not matched
-            # twice.
-            if self.page.rows:
-                self.next_values = paging.key_values(self.page.rows[-1], self.keys)
-                return self.page.object_list
+            # page's keys are read once, and its records then by primary key, so a filter
+            # that is slow to match is not matched twice.
             page, self.next_values = paging.keys_of(queryset, self.page.object_list)
             return page
         return self.page.object_list

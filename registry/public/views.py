@@ -132,10 +132,10 @@ class ListingView(View):
             page = paginator.page(int(page_number))
         except EmptyPage:
             raise Http404 from None
-        if page.rows is None:
-            # Past the head (paging.head): as the API's long lists, the page's keys read from
-            # the sort's index first, then its records by primary key, so that a filter slow
-            # to match is not tested against whole rows.
+        if not paginator.exact:
+            # As the API's long lists: the page's keys read from the sort's index first, then
+            # its records by primary key, so that a filter slow to match (ended_before: 50,000
+            # index entries before the first match at 1 M) is not tested against whole rows.
             page.object_list, _last = paging.keys_of(results, page.object_list)
         facets = []
         for facet in self.facets():
