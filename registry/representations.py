@@ -17,6 +17,7 @@ records ``{"id", "name"}`` or null when the reader may not see them.
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,7 +26,7 @@ from typing import Any
 
 from django.db import models
 from django.db.models import QuerySet
-from django.utils import timezone, translation
+from django.utils import translation
 
 from registry import access
 from registry.models import (
@@ -60,11 +61,11 @@ class Reader:
 
 # -- how values are written --------------------------------------------------------------------
 def datetime_text(value: Any) -> str | None:
-    """As DRF writes a date-time: in the registry's time zone, ISO 8601, "Z" for UTC."""
+    """A date-time as the API and the dumps write every one: UTC, ISO 8601, ending in "Z"
+    (as ``api.fields.UTCDateTimeField``)."""
     if value is None:
         return None
-    text = timezone.localtime(value).isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+    return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
 def date_text(value: Any) -> str | None:

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 
 from registry import access
 from registry.models import ChangeRequest, CuratedRecord, Organisation, Publication, Section
-from registry.models.base import check_record, mint_unique_public_id
+from registry.models.base import StaleRecordError, check_record, mint_unique_public_id
 from registry.models.organisations import section_for
 
 R = TypeVar("R", bound=CuratedRecord)
@@ -117,14 +117,33 @@ def add(record: R, *, user: Any, curating_section: Any = None, related: dict | N
     return record
 
 
+def changes(record: CuratedRecord, values: dict[str, Any]) -> dict[str, Any]:
+    """Those of ``values`` that differ from what ``record`` holds (many-to-many values
+    compared as sets: one query each). A write of nothing else changes nothing."""
+    fields, related = split_related(type(record), values)
+    changed = {name: value for name, value in fields.items() if getattr(record, name) != value}
+    for name, items in related.items():
+        if {item.pk for item in getattr(record, name).all()} != {item.pk for item in items}:
+            changed[name] = items
+    return changed
+
+
 def update(
     record: R, *, user: Any, values: dict[str, Any], expected_version: int | None = None
 ) -> R:
     """Change ``record`` directly (``access.can_edit_directly``), validated (ValidationError
     keyed by model field) and saved as one version; StaleRecordError when it is no longer at
-    ``expected_version``. Returns the saved record."""
+    ``expected_version``. Values equal to the stored ones are no change: when nothing else
+    is sent, nothing is saved (no new version, history row or change event). Returns the
+    record."""
     if not access.can_edit_directly(user, record):
         raise NotPermitted(_("You may not change this record."))
+    values = changes(record, values)
+    if not values:
+        stored = type(record).objects.filter(pk=record.pk).values_list("version", flat=True)[0]
+        if expected_version is not None and stored != expected_version:
+            raise StaleRecordError(record, expected_version, stored)
+        return record
     fields, related = split_related(type(record), values)
     for name, value in fields.items():
         setattr(record, name, value)

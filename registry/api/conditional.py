@@ -10,6 +10,8 @@ from rest_framework.request import Request
 from registry.api.errors import InvalidParameters, PreconditionFailed, PreconditionRequired
 
 ETAG_RE = re.compile(r'^"v(?P<version>\d+)(?:\.[A-Za-z-]+)?"$')
+# Any entity-tag (RFC 9110 §8.8.3): an optional W/, then quoted visible characters.
+ENTITY_TAG_RE = re.compile(r'^(W/)?"[\x21\x23-\x7e\x80-\xff]*"$')
 
 
 def etag_for(version: int, lang: str) -> str:
@@ -29,16 +31,18 @@ def not_modified(request: Request, etag: str) -> bool:
 
 
 def expected_version(request: Request, current_version: int) -> int:
-    """The version the writer last read, from If-Match. Missing: 428. A tag that does not
-    match the current version: 412 (the save compares again inside its transaction)."""
+    """The version the writer last read, from If-Match. Missing: 428. Not an entity-tag:
+    400. An entity-tag that does not match the current version, this server's or not: 412
+    (the save compares again inside its transaction)."""
     header = request.headers.get("If-Match")
     if not header:
         raise PreconditionRequired()
     tags = _tags(header)
     if tags == ["*"]:
         return current_version
-    if not all(ETAG_RE.match(tag.removeprefix("W/")) for tag in tags):
-        # Not an ETag this server ever gave: a malformed request, not a stale one.
+    if not all(ENTITY_TAG_RE.match(tag) for tag in tags):
+        # Not an entity-tag at all: a malformed request. One this server never gave is
+        # well-formed and simply does not match: 412 below (RFC 9110 §13.1.1).
         raise InvalidParameters(
             {"If-Match": [_('Send the ETag as it was given, e.g. "v3.en", or *.')]}
         )

@@ -3,6 +3,7 @@ provenance as one object, public ids and codes as references."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 from typing import Any
@@ -107,6 +108,14 @@ class OptionalBriefField(BriefField):
     """A related record or reference item that may be missing (null)."""
 
 
+class UTCDateTimeField(serializers.DateTimeField):
+    """A date-time as the whole API and its dumps write one: UTC, ISO 8601, ending in "Z"
+    (DRF would write the registry's own zone, +08:00)."""
+
+    def default_timezone(self) -> datetime.tzinfo:
+        return datetime.UTC
+
+
 class TrilingualField(serializers.Field):
     """``{"en", "zh-Hans", "zh-Hant"}`` over the model's ``<stem>_en/_zh_hans/_zh_hant``;
     a write may send some of the keys (a PATCH changes only those)."""
@@ -119,6 +128,10 @@ class TrilingualField(serializers.Field):
 
     def to_representation(self, instance: Model) -> dict[str, str]:
         return by_key(instance, self.stem)
+
+    def reset_values(self) -> dict[str, str]:
+        """What a PUT that leaves the field (or a script of it) out stores: no text."""
+        return {f"{self.stem}_{suffix}": "" for _key, suffix in SCRIPTS}
 
     def to_internal_value(self, data: Any) -> dict[str, str]:
         if not isinstance(data, dict):
@@ -146,6 +159,9 @@ class TrilingualField(serializers.Field):
                     % {"key": key, "n": self.max_length}
                 )
             values[f"{self.stem}_{allowed[key]}"] = value.strip()
+        if not getattr(self.root, "partial", False):
+            # A POST or PUT sends the whole text: a script it leaves out has none.
+            values = {**self.reset_values(), **values}
         return values
 
 
@@ -178,6 +194,10 @@ class ProvenanceField(serializers.Field):
             "as_of": instance.as_of.isoformat() if instance.as_of else None,
         }
 
+    def reset_values(self) -> dict[str, Any]:
+        """What a PUT that leaves the provenance (or part of it) out stores."""
+        return {"sources": [], "as_of": None}
+
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise serializers.ValidationError(_("Send an object with sources and as_of."))
@@ -204,6 +224,8 @@ class ProvenanceField(serializers.Field):
             values["sources"] = data["sources"]
         if "as_of" in data:
             values["as_of"] = serializers.DateField(allow_null=True).run_validation(data["as_of"])
+        if not getattr(self.root, "partial", False):
+            values = {**self.reset_values(), **values}  # a PUT sends the whole provenance
         return values
 
 

@@ -3,6 +3,8 @@ RFC 9457 problems as ``application/problem+json``."""
 
 from __future__ import annotations
 
+import copy
+import json
 from typing import Any
 
 from drf_spectacular.extensions import (
@@ -52,17 +54,12 @@ DESCRIPTIONS = {
     "429": "Too many requests; wait the seconds in Retry-After.",
 }
 
-IF_MATCH_PATTERN = r'^(\*|"v[0-9]{1,9}(\.[A-Za-z-]{2,7})?")$'
+# ``*`` or entity-tags (RFC 9110 §8.8.3), comma-separated; one that does not match is a 412.
+ENTITY_TAG = r'(W/)?"[\x21\x23-\x2b\x2d-\x7e]{0,40}"'  # no comma: it separates tags
+IF_MATCH_PATTERN = rf"^(\*|{ENTITY_TAG}(, ?{ENTITY_TAG}){{0,3}})$"
 
 READ_ERRORS = ("400", "401", "403", "404", "405", "406", "429")
 WRITE_ERRORS = (*READ_ERRORS, "412", "413", "415", "428")
-
-
-def problem(code: str) -> dict[str, Any]:
-    return {
-        "description": DESCRIPTIONS[code],
-        "content": {"application/problem+json": {"schema": PROBLEM_SCHEMA}},
-    }
 
 
 class RegistryAutoSchema(AutoSchema):
@@ -73,11 +70,13 @@ class RegistryAutoSchema(AutoSchema):
         return super()._is_list_view(serializer)
 
     def get_auth(self) -> list[dict]:
-        """Reads are open to everyone (published data); writes need a bearer token."""
-        auth = super().get_auth()
-        if self.method in ("GET", "HEAD") and {} not in auth:
-            auth = [*auth, {}]
-        return auth
+        """Writes need a bearer token. Reads are open to everyone (published data; a token
+        adds its organisation's drafts), so they state no requirement: OpenAPI's way to say
+        "optional" (``[{"bearerAuth": []}, {}]``) makes openapi-python-client 0.29 demand an
+        authenticated client for every read (its issue #1372)."""
+        if self.method in ("GET", "HEAD"):
+            return []
+        return super().get_auth()
 
     def _get_response_bodies(self, direction: str = "response") -> dict[str, Any]:
         responses = super()._get_response_bodies(direction)
@@ -102,7 +101,7 @@ class RegistryAutoSchema(AutoSchema):
                 "content": {"application/json": {"schema": component.ref}},
             }
         for code in codes:
-            responses.setdefault(code, problem(code))
+            responses.setdefault(code, problem_response(code))
         return responses
 
     def get_override_parameters(self) -> list[OpenApiParameter]:
@@ -123,22 +122,24 @@ class RegistryAutoSchema(AutoSchema):
                 "type": "array",
                 "items": {"type": "string", "enum": names},
                 "minItems": 1,
-                "uniqueItems": True,
             }
             parameters += [
                 OpenApiParameter(
                     "fields",
                     field_list,
                     style="form",
-                    explode=False,
-                    description="Comma-separated fields to keep.",
+                    explode=True,
+                    description=(
+                        "Fields to keep: repeated (`fields=id&fields=name`) or comma-separated "
+                        "(`fields=id,name`), the same list; a name given twice counts once."
+                    ),
                 ),
                 OpenApiParameter(
                     "omit",
                     field_list,
                     style="form",
-                    explode=False,
-                    description="Comma-separated fields to drop.",
+                    explode=True,
+                    description=("Fields to drop: repeated or comma-separated, as for `fields`."),
                 ),
                 OpenApiParameter(
                     "brief",
@@ -216,6 +217,11 @@ class TrilingualFieldExtension(OpenApiSerializerFieldExtension):
         text = {"type": "string", "maxLength": self.target.max_length}
         return {
             "type": "object",
+            "description": (
+                "The same text in English, Simplified and Traditional Chinese; a script may be "
+                "left out. A record's names (a project's or output's titles) need one script "
+                "with text."
+            ),
             "properties": dict.fromkeys(KEYS, text),
             "additionalProperties": False,
         }
@@ -234,22 +240,14 @@ def _request_components(result: dict) -> set[str]:
     return names
 
 
-def _at_least_one_script(text: dict) -> list[dict]:
-    """anyOf: one of the three scripts holds more than spaces (what the API requires of a
-    name or a title)."""
-    return [
-        {"required": [script], "properties": {script: {**text, "pattern": NOT_BLANK_PATTERN}}}
-        for script in KEYS
-    ]
-
-
 def open_response_components(result: dict, generator: Any, request: Any, public: Any) -> dict:
     """Make the schema say what the API enforces, no more and no less:
 
     - ``?fields=``, ``?omit=`` and ``?brief=`` may leave any field out of a response, so
       response components promise no field;
     - a request body with a key the resource does not have is a 400, so request components
-      allow no additional properties, and a name or title needs one script with text;
+      allow no additional properties (that a name or title needs one script with text is
+      said in words: as ``anyOf`` it made generated clients type each script apart);
     - an empty query value (``?ordering=``) is a 400 ("give a value, or leave the parameter
       out"), so query strings need a character and comma-separated lists an item.
     """
@@ -269,10 +267,6 @@ def open_response_components(result: dict, generator: Any, request: Any, public:
                     items.setdefault("pattern", NOT_BLANK_PATTERN)  # DRF strips, then checks
             if not name.startswith("Patched") and name in CROSS_FIELD_RULES:
                 schema["allOf"] = [{"anyOf": rule} for rule in CROSS_FIELD_RULES[name]]
-            for key in TRILINGUAL_REQUIRED:
-                field = schema["properties"].get(key)
-                if field and field.get("type") == "object":
-                    field["anyOf"] = _at_least_one_script(field["properties"]["en"])
     for operations in result.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
@@ -301,5 +295,271 @@ FLOW_HAS_A_HOME = [
     {"required": ["facility"], "properties": {"facility": {"type": "string"}}},
 ]
 CROSS_FIELD_RULES = {"FactorFlowRequest": [VALUE_NEEDS_CURRENCY, FLOW_HAS_A_HOME]}
-# Trilingual fields a record cannot be without (the others may be left empty).
-TRILINGUAL_REQUIRED = ("names", "titles")
+
+
+# -- components a generated client can share -----------------------------------------------------
+# Each kind of thing the API sends is one named component, referenced wherever it appears:
+# a client generator (openapi-python-client, tests/api/test_schema.py) then writes one class
+# for it instead of one per operation and field.
+PROBLEM_RESPONSES = {
+    "400": "BadRequest",
+    "401": "Unauthorized",
+    "403": "Forbidden",
+    "404": "NotFound",
+    "405": "MethodNotAllowed",
+    "406": "NotAcceptable",
+    "409": "Conflict",
+    "410": "Gone",
+    "412": "PreconditionFailed",
+    "413": "ContentTooLarge",
+    "415": "UnsupportedMediaType",
+    "428": "PreconditionRequired",
+    "429": "TooManyRequests",
+}
+# The resource a path segment serves, by its response component.
+RESOURCE_COMPONENTS = {
+    "organisations": "Organisation",
+    "facilities": "Facility",
+    "projects": "Project",
+    "outputs": "Output",
+    "flows": "FactorFlow",
+    "policies": "PolicyInstrument",
+    "funding-schemes": "FundingScheme",
+    "fields": "ResearchField",
+    "priority-areas": "PriorityArea",
+    "change-requests": "ChangeRequest",
+}
+# The answers that are no resource's: the change feed and the statistics.
+RESPONSE_COMPONENTS = {"changes": "ChangeFeed", "stats": "Statistics"}
+TRILINGUAL_COMPONENTS = {
+    "names": "Names",
+    "titles": "Titles",
+    "summaries": "Summaries",
+    "descriptions": "Descriptions",
+}
+# Names for the other shapes that recur, by the property or parameter that holds them.
+SHAPE_NAMES = {
+    "provenance": "Provenance",
+    "relationships": "Relationship",
+    "successor": "Successor",
+    "results": "ChangeEvent",
+    "lang": "Language",
+    "brief": "Brief",
+}
+# What a field keeps beside a reference: OpenAPI 3.0 reads nothing else next to a $ref.
+REFERENCE_FLAGS = ("nullable", "readOnly", "writeOnly")
+TOMBSTONE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        **texts("id", "name", "reason"),
+        "retracted_at": {"type": "string", "format": "date-time", "nullable": True},
+        "successor": {
+            "type": "object",
+            "nullable": True,
+            "properties": texts("id", "name", "url"),
+        },
+    },
+}
+
+
+# What each resource component is, for its description (drf-spectacular would take the
+# serializer's docstring, which speaks of the implementation).
+RESOURCE_WORDS = {
+    "Organisation": "An organisation (university, institute, firm, funder …)",
+    "Facility": "A facility: laboratory, lab cluster, institute, R&D centre, platform or site",
+    "Project": "A joint R&D project, with its participants and funding",
+    "Output": "What a project achieved: a publication, patent, dataset, prototype …",
+    "FactorFlow": "A cross-border flow of people, funds, data, samples or equipment",
+    "PolicyInstrument": "A policy instrument that governs flows or funding",
+    "FundingScheme": "A funding scheme and its ceilings",
+    "ResearchField": "An OECD Field of Research and Development (2015)",
+    "PriorityArea": "One of the zone's priority areas",
+    "ChangeRequest": "A partner's proposed change to a published record, and its decision",
+    "Ceiling": "A funding scheme's ceiling",
+}
+
+
+def describe(name: str, schema: dict) -> None:
+    """A component's description, said for a client."""
+    base = name.removeprefix("Patched").removesuffix("Request")
+    if base not in RESOURCE_WORDS or name == "ChangeRequestRequest":
+        if "?fields=" in schema.get("description", ""):
+            schema.pop("description")
+        return
+    if name.startswith("Patched"):
+        schema["description"] = f"{RESOURCE_WORDS[base]}: the fields a PATCH changes."
+    elif name.endswith("Request") and name != "ChangeRequest":
+        schema["description"] = f"{RESOURCE_WORDS[base]}, as a POST or a PUT sends it."
+    else:
+        schema["description"] = (
+            f"{RESOURCE_WORDS[base]}. `fields`, `omit` and `brief` may leave fields out."
+        )
+
+
+def problem_response(code: str) -> dict[str, Any]:
+    """The operation's answer for an error status: a shared response component."""
+    return {"$ref": f"#/components/responses/{PROBLEM_RESPONSES[code]}"}
+
+
+def _camel(name: str) -> str:
+    return "".join(part[:1].upper() + part[1:] for part in name.replace("-", "_").split("_"))
+
+
+class Components:
+    """Hoists inline schemas into named components: the same shape is one component, found
+    again by its JSON; an enum is matched by its set of values (its order and descriptions
+    aside), so a filter's ``status`` is the resource's own status enum."""
+
+    def __init__(self, schemas: dict[str, dict]) -> None:
+        self.schemas = schemas
+        self.shapes: dict[str, str] = {}
+        self.enums: dict[tuple, str] = {}
+        for name, schema in schemas.items():
+            if "enum" in schema:
+                self.enums.setdefault(self._enum_key(schema), name)
+            else:
+                self.shapes.setdefault(self._shape_key(schema), name)
+
+    @staticmethod
+    def _enum_key(schema: dict) -> tuple:
+        values = frozenset(value for value in schema["enum"] if value is not None)
+        return schema.get("type"), values
+
+    @staticmethod
+    def _shape_key(schema: dict) -> str:
+        return json.dumps(schema, sort_keys=True, ensure_ascii=False)
+
+    def _free_name(self, wanted: str) -> str:
+        name, n = wanted, 2
+        while name in self.schemas:
+            name, n = f"{wanted}{n}", n + 1
+        return name
+
+    def refer(self, schema: dict, wanted: str) -> dict:
+        """A reference to the component holding ``schema`` (made under ``wanted``, or a free
+        variant of it, if no component has that shape yet), with the field's own flags."""
+        flags = {key: schema.pop(key) for key in REFERENCE_FLAGS if key in schema}
+        if "enum" in schema:
+            key = self._enum_key(schema)
+            name = self.enums.get(key)
+            if name is None:
+                name = self.enums[key] = self._free_name(wanted)
+                self.schemas[name] = schema
+        else:
+            key = self._shape_key(schema)
+            name = self.shapes.get(key)
+            if name is None:
+                name = self.shapes[key] = self._free_name(wanted)
+                self.schemas[name] = schema
+        reference = {"$ref": f"#/components/schemas/{name}"}
+        return {"allOf": [reference], **flags} if flags else reference
+
+    def trilingual(self, schema: dict, name: str) -> dict:
+        """One component for each kind of text in three scripts, whatever its length limit:
+        a writable field's limit (what a write is checked against) holds it; a read-only
+        one (reference data, shorter) refers to it."""
+        flags = {key: schema.pop(key) for key in REFERENCE_FLAGS if key in schema}
+        if name not in self.schemas or not flags.get("readOnly"):
+            self.schemas[name] = schema
+        reference = {"$ref": f"#/components/schemas/{name}"}
+        return {"allOf": [reference], **flags} if flags else reference
+
+    def hoist_response(self, schema: dict, wanted: str) -> dict:
+        """An operation's own response object, as a component of its own."""
+        if schema.get("type") != "object" or "properties" not in schema:
+            return schema
+        for key, value in list(schema["properties"].items()):
+            schema["properties"][key] = self.hoist_property(value, key, wanted)
+        return self.refer(schema, wanted)
+
+    def hoist_property(self, schema: dict, name: str, owner: str) -> dict:
+        """The schema of property ``name`` of component ``owner``, its shapes hoisted."""
+        if "$ref" in schema or "allOf" in schema or "oneOf" in schema:
+            return schema
+        request = owner.endswith("Request")
+        if schema.get("type") == "array" and isinstance(schema.get("items"), dict):
+            schema["items"] = self.hoist_property(schema["items"], name, owner)
+            return schema
+        if "enum" in schema:
+            return self.refer(schema, f"{_camel(name)}Enum")
+        if schema.get("type") != "object" or "properties" not in schema:
+            return schema
+        for key, value in list(schema["properties"].items()):
+            schema["properties"][key] = self.hoist_property(value, key, owner)
+        if set(schema["properties"]) == {"id", "name"}:
+            return self.refer(schema, "Reference")
+        if name in TRILINGUAL_COMPONENTS:
+            return self.trilingual(schema, TRILINGUAL_COMPONENTS[name])
+        wanted = SHAPE_NAMES.get(name) or f"{owner.removesuffix('Request')}{_camel(name)}"
+        return self.refer(schema, f"{wanted}Request" if request else wanted)
+
+
+def shared_components(result: dict, generator: Any, request: Any, public: Any) -> dict:
+    """Every error answer is a shared response whose body is the one ``Problem``; every
+    shape that recurs (a related record's ``{id, name}``, names in three scripts, provenance,
+    a choice) is one component; list parameters are sent repeated (``?fields=a&fields=b``,
+    what generated clients send; comma-separated values work too)."""
+    # The schema holds module-level dicts (extend_schema's, TOMBSTONE_SCHEMA): hoisting
+    # rewrites what it reads, so it works on a copy, and the next schema starts afresh.
+    result = copy.deepcopy(result)
+    components = result.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    hoister = Components(schemas)
+    schemas["Problem"] = {
+        **PROBLEM_SCHEMA,
+        "properties": {
+            **PROBLEM_SCHEMA["properties"],
+            "errors": {
+                "type": "array",
+                "items": {"$ref": "#/components/schemas/ProblemError"},
+            },
+            "tombstone": {"$ref": "#/components/schemas/Tombstone"},
+        },
+        "description": "An RFC 9457 problem: what went wrong, and where.",
+    }
+    schemas["ProblemError"] = copy.deepcopy(PROBLEM_SCHEMA["properties"]["errors"]["items"])
+    schemas["Tombstone"] = copy.deepcopy(TOMBSTONE_SCHEMA)
+    components["responses"] = {
+        name: {
+            "description": DESCRIPTIONS[code],
+            "content": {
+                "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+            },
+        }
+        for code, name in PROBLEM_RESPONSES.items()
+    }
+    for name in list(schemas):
+        schema = schemas[name]
+        describe(name, schema)
+        for key, value in list(schema.get("properties", {}).items()):
+            schema["properties"][key] = hoister.hoist_property(value, key, name)
+    for path, operations in result.get("paths", {}).items():
+        segment = path.removeprefix("/api/v1/").split("/")[0]
+        resource = RESOURCE_COMPONENTS.get(segment, _camel(segment))
+        for operation in operations.values():
+            for response in operation.get("responses", {}).values():
+                for media in response.get("content", {}).values():
+                    if "schema" in media and segment in RESPONSE_COMPONENTS:
+                        media["schema"] = hoister.hoist_response(
+                            media["schema"], RESPONSE_COMPONENTS[segment]
+                        )
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") != "query":
+                    continue
+                name = parameter["name"]
+                schema = parameter.get("schema", {})
+                if schema.get("type") == "array":
+                    parameter["explode"] = True
+                    items = schema.get("items", {})
+                    if "enum" in items:
+                        wanted = {
+                            "fields": f"{resource}Field",
+                            "omit": f"{resource}Field",
+                            "ordering": f"{resource}Ordering",
+                        }.get(name, f"{_camel(name.removesuffix('__n'))}Enum")
+                        schema["items"] = hoister.refer(items, wanted)
+                elif "enum" in schema:
+                    parameter["schema"] = hoister.refer(
+                        schema, SHAPE_NAMES.get(name, f"{_camel(name)}Enum")
+                    )
+    return result

@@ -9,7 +9,7 @@ audit fields) are read-only here, so they are never stored whatever is sent.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -28,6 +28,7 @@ from registry.api.fields import (
     StrictCharField,
     StrictDecimalField,
     TrilingualField,
+    UTCDateTimeField,
     brief,
     decimal_pattern,
     is_web_address,
@@ -83,7 +84,13 @@ class StrictCountryField(CountryField):
 
 class DynamicFieldsMixin:
     """``?fields=a,b`` keeps only those fields, ``?omit=a,b`` drops them, ``?brief=1`` keeps
-    id and name. The view checks the names and loads only the relations the fields need."""
+    id and name. The view checks the names and loads only the relations the fields need.
+    Date-times are written in UTC (``UTCDateTimeField``)."""
+
+    serializer_field_mapping: ClassVar[dict] = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.DateTimeField: UTCDateTimeField,
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -116,6 +123,22 @@ class CuratedSerializer(DynamicFieldsMixin, serializers.ModelSerializer):
                     {name[:60]: ["Unknown field."] for name in unknown[:20]}
                 )
         return super().to_internal_value(data)
+
+    def replacement(self) -> dict[str, Any]:
+        """The validated values of a PUT, which replaces the record (RFC 9110 §9.3.4): every
+        writable field it leaves out goes back to its default (no text, no link, none of a
+        list); the required ones were refused already."""
+        values = dict(self.validated_data)
+        model = self.Meta.model
+        for name, field in self.fields.items():
+            if field.read_only or name in self.initial_data:
+                continue
+            if hasattr(field, "reset_values"):
+                values.update(field.reset_values())
+                continue
+            model_field = model._meta.get_field(field.source)
+            values[field.source] = [] if model_field.many_to_many else model_field.get_default()
+        return values
 
     def build_standard_field(self, field_name: str, model_field: Any) -> tuple[type, dict]:
         field_class, kwargs = super().build_standard_field(field_name, model_field)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import MethodNotAllowed, PermissionDenied, ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -103,6 +103,11 @@ class RegistryViewMixin:
     serializer_class: Any
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        method = request.method.lower()
+        if method not in self.http_method_names or not hasattr(self, method):
+            # A method the address does not offer is a 405 for everyone, before any question
+            # of who is asking (the permission check would answer 401 to the public).
+            raise MethodNotAllowed(request.method)
         length = request.META.get("CONTENT_LENGTH") or "0"
         if length.isdigit() and int(length) > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             raise PayloadTooLarge()
@@ -138,16 +143,12 @@ class RegistryViewMixin:
         params = request.query_params
         for name in ("fields", "omit"):
             if name in params:
-                raw = params[name].replace(" ", "")
-                if not FIELD_LIST_RE.match(raw):
+                # Repeated (?fields=a&fields=b, what generated clients send) or comma-separated
+                # (?fields=a,b), or both: one list, each name once.
+                raws = [raw.replace(" ", "") for raw in params.getlist(name)]
+                if not all(FIELD_LIST_RE.match(raw) for raw in raws):
                     raise InvalidParameters({name: [_("A comma-separated list of field names.")]})
-                listed = raw.split(",")
-                names = set(listed)
-                if len(names) < len(listed):
-                    repeated = sorted({n for n in listed if listed.count(n) > 1})
-                    raise InvalidParameters(
-                        {name: [_("Name each field once: %(f)s.") % {"f": ", ".join(repeated)}]}
-                    )
+                names = {field for raw in raws for field in raw.split(",")}
                 unknown = sorted(names - available)
                 if unknown:
                     raise InvalidParameters(
@@ -216,7 +217,7 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
             "id": record.public_id,
             "name": record.display_name(self.lang),
             "reason": record.retraction_reason,
-            "retracted_at": record.retracted_at.isoformat() if record.retracted_at else None,
+            "retracted_at": representations.datetime_text(record.retracted_at),
             "successor": None
             if successor is None
             else {
@@ -282,8 +283,12 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
         serializer = self.get_serializer(record, data=request.data, partial=partial)
         serializer.is_valid(raise_exception=True)
         self.expected_version = expected_version(request, record.version)
+        # PATCH changes what it sends; PUT replaces the record (what it leaves out is reset).
+        self.values = dict(serializer.validated_data) if partial else serializer.replacement()
         if not access.can_edit_directly(request.user, record):
-            return self.change_request(record, dict(serializer.validated_data))
+            if not workflow.changes(record, self.values):
+                return self.saved(record, status.HTTP_200_OK)  # nothing to ask a curator
+            return self.change_request(record, self.values)
         self.perform_update(serializer)
         return self.saved(serializer.instance, status.HTTP_200_OK)
 
@@ -292,7 +297,7 @@ class CuratedViewSet(RegistryViewMixin, viewsets.ModelViewSet):
             workflow.update(
                 serializer.instance,
                 user=self.request.user,
-                values=dict(serializer.validated_data),
+                values=self.values,
                 expected_version=self.expected_version,
             )
         except DjangoValidationError as error:
@@ -424,6 +429,7 @@ COUNTS = {"type": "object", "additionalProperties": {"type": "integer"}}
 
 @extend_schema_view(
     list=extend_schema(
+        operation_id="changes_list",
         parameters=[
             OpenApiParameter(
                 "since",
@@ -463,7 +469,7 @@ class ChangeFeedView(RegistryViewMixin, viewsets.ViewSet):
                 "id": event.public_id,
                 "version": event.version,
                 "publication": event.publication,
-                "at": event.occurred_at.isoformat(),
+                "at": representations.datetime_text(event.occurred_at),
                 "url": request.build_absolute_uri(f"/api/v1/{event.resource}/{event.public_id}/"),
             }
             for event in events

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from registry import exports
+from registry.public.parameters import takes_no_parameters
 from registry.public.views import PUBLIC_CACHE
 
 
@@ -51,6 +52,7 @@ def _resource_rows(manifest: exports.Manifest) -> list[dict[str, Any]]:
 @require_safe
 @PUBLIC_CACHE
 @vary_on_headers("Accept-Language")
+@takes_no_parameters
 def data_page(request: HttpRequest) -> HttpResponse:
     """The latest dump: schema version, generation time, licence, and per resource the record
     count and each file's size and checksum. Says so when there is no dump yet."""
@@ -73,6 +75,7 @@ def data_page(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @PUBLIC_CACHE
+@takes_no_parameters
 def download(request: HttpRequest, filename: str) -> HttpResponse:
     """One file of the latest dump, as an attachment; 404 for any name its manifest does not
     list. ``If-None-Match`` with the file's checksum gives 304."""

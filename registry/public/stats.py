@@ -32,6 +32,7 @@ from registry.models import (
     Side,
 )
 from registry.public import charts
+from registry.public.parameters import bad_request, takes_no_parameters
 from registry.public.views import PUBLIC_CACHE, lang, taxonomy_choices
 from registry.scripts import field_names, localised
 
@@ -155,6 +156,7 @@ def factor_flow_charts() -> list[charts.BarChart]:
 
 @PUBLIC_CACHE
 @vary_on_headers("Accept-Language")
+@takes_no_parameters
 def statistics(request: HttpRequest) -> HttpResponse:
     """Projects, facilities, funding and factor flows in figures. Queries: 4 (one GROUP BY
     each for projects, facilities and funding lines, one for both factor-flow charts)."""
@@ -357,7 +359,7 @@ def collaboration(request: HttpRequest) -> HttpResponse:
     filterset = filters.ProjectFilterSet(data, queryset=access.public(Project.objects.all()))
     errors = filters.parameter_errors(request.GET, COLLABORATION_PARAMETERS, filterset=filterset)
     if errors:
-        return render(request, "registry/public/bad_request.html", {"errors": errors}, status=400)
+        return bad_request(request, errors)
     pairs, more = collaboration_pairs(filterset.qs)
     selected = {name: set(request.GET.getlist(name)) for name in COLLABORATION_PARAMETERS}
     context = {

@@ -29,6 +29,7 @@ from registry.models import (
     ZoneSection,
 )
 from registry.paging import CappedPaginator
+from registry.public.parameters import bad_request, takes_no_parameters
 
 PAGE_SIZE = 20
 PUBLIC_CACHE = cache_control(public=True, max_age=300)
@@ -39,6 +40,7 @@ def lang() -> str:
 
 
 @PUBLIC_CACHE
+@takes_no_parameters
 def home(request: HttpRequest) -> HttpResponse:
     """The zone at a glance: two parks, their sub-areas, counts from the registry, the latest
     published projects. Queries: 7 (facilities by park and kind, 3 counts, sections, sub-areas,
@@ -123,9 +125,7 @@ class ListingView(View):
                 % {"name": "page", "limit": ""}
             ]
         if errors:
-            return render(
-                request, "registry/public/bad_request.html", {"errors": errors}, status=400
-            )
+            return bad_request(request, errors)
         results = paging.in_sort_order(filterset.qs)
         paginator = CappedPaginator(results, PAGE_SIZE)
         try:
@@ -261,7 +261,9 @@ class OrganisationList(ListingView):
         ]
 
 
-@method_decorator([PUBLIC_CACHE, vary_on_headers("Accept-Language")], name="dispatch")
+@method_decorator(
+    [PUBLIC_CACHE, vary_on_headers("Accept-Language"), takes_no_parameters], name="dispatch"
+)
 class DetailView(View):
     """A published record with its relations and provenance; 410 with a tombstone when
     retracted, 404 when not published (or mistyped)."""

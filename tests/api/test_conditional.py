@@ -146,8 +146,12 @@ def test_a_write_with_a_stale_if_match_is_a_412_and_changes_nothing(partner, dra
     assert (after.name_en, after.status, after.version) == ("Bay Lab", "closed", 2)
 
 
-@pytest.mark.parametrize("if_match", ['W/"v1.en"', '"v2.en"', '"v7"'], ids=str)
+@pytest.mark.parametrize(
+    "if_match", ['W/"v1.en"', '"v2.en"', '"v7"', '"1"', '""', '"never-issued"'], ids=str
+)
 def test_an_if_match_that_is_not_the_current_strong_etag_is_a_412(partner, draft, if_match):
+    """Any well-formed entity-tag that does not match, this server's or not, is a 412
+    (RFC 9110 §13.1.1): the record is not in the state the client believes."""
     response = partner.patch(
         url_of(draft), {"names": {"en": "X"}}, format="json", HTTP_IF_MATCH=if_match
     )
@@ -156,7 +160,7 @@ def test_an_if_match_that_is_not_the_current_strong_etag_is_a_412(partner, draft
     assert stored(draft).name_en == "Bay Lab"
 
 
-@pytest.mark.parametrize("if_match", ['"1"', "v1.en", '"v1.en', "garbage"], ids=str)
+@pytest.mark.parametrize("if_match", ["v1.en", '"v1.en', "garbage", '"a"b"'], ids=str)
 def test_an_if_match_that_is_no_etag_at_all_is_a_400_naming_the_header(partner, draft, if_match):
     """Not a stale ETag but a malformed header: the client's mistake, said as such."""
     response = partner.patch(

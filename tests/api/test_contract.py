@@ -4,6 +4,7 @@ no unknown parameter, and a bad body is answered before a stale If-Match."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from decimal import Decimal
 
@@ -113,12 +114,53 @@ def test_a_name_of_control_spaces_only_is_refused_as_blank(hk_partner_api):
     assert "names" in named_fields(problem_of(response, 400))
 
 
-@pytest.mark.parametrize("parameter", ["fields", "omit"])
-def test_naming_a_field_twice_is_a_400_that_names_it(api, parameter):
-    response = api.get(f"/api/v1/facilities/?{parameter}=id,name,id")
+@pytest.mark.parametrize(
+    "query",
+    [
+        "fields=id,name",
+        "fields=id&fields=name",
+        "fields=id&fields=name,id",
+        "fields=name,id,name",
+    ],
+)
+def test_repeated_and_comma_separated_fields_are_one_list(api, query):
+    """Generated clients repeat a parameter, people write commas: the same fields either way,
+    and a name given twice counts once (the last value alone was kept before)."""
+    FacilityFactory()
 
-    body = problem_of(response, 400)
-    assert body["errors"] == [{"parameter": parameter, "message": "Name each field once: id."}]
+    response = api.get(f"/api/v1/facilities/?{query}")
+
+    assert response.status_code == 200, response.content
+    assert set(response.json()["results"][0]) == {"id", "name"}
+
+
+def test_repeated_omit_drops_every_field_named(api):
+    FacilityFactory()
+
+    response = api.get("/api/v1/facilities/?omit=names&omit=descriptions,provenance")
+
+    kept = set(response.json()["results"][0])
+    assert {"names", "descriptions", "provenance"}.isdisjoint(kept) and "id" in kept
+
+
+def test_a_repeated_field_list_with_an_unknown_name_is_a_400_naming_it(api):
+    body = problem_of(api.get("/api/v1/facilities/?fields=id&fields=nonsense"), 400)
+
+    assert body["errors"] == [{"parameter": "fields", "message": "Unknown fields: nonsense."}]
+
+
+def test_repeated_ordering_sorts_by_each_in_turn_like_a_comma_list(api):
+    FacilityFactory(name_en="B", opened_on=datetime.date(2020, 1, 1))
+    FacilityFactory(name_en="A", opened_on=datetime.date(2021, 1, 1))
+    FacilityFactory(name_en="A", opened_on=datetime.date(2019, 1, 1))
+
+    def order(query: str) -> list[tuple[str, str]]:
+        rows = api.get(f"/api/v1/facilities/?{query}").json()["results"]
+        return [(row["names"]["en"], row["opened_on"]) for row in rows]
+
+    repeated = order("ordering=name_en&ordering=-opened_on")
+    assert repeated == order("ordering=name_en,-opened_on")
+    assert repeated == [("A", "2021-01-01"), ("A", "2019-01-01"), ("B", "2020-01-01")]
 
 
 def test_a_field_name_with_a_digit_can_be_chosen(api):

@@ -164,6 +164,18 @@ def test_a_method_an_endpoint_does_not_offer_is_a_405_problem(api_as, zone_edito
     problem_of(response, 405)
 
 
+@pytest.mark.parametrize(
+    "url", ["/api/v1/changes/", "/api/v1/change-requests/", "/api/v1/facilities/"]
+)
+@pytest.mark.parametrize("method", ["TRACE", "PROPFIND"])
+def test_a_method_no_address_offers_is_a_405_for_the_public_too_not_a_401(api, method, url):
+    """Who asks does not matter for a method the address never answers (a write method of
+    the public is a 401: it needs a token; this one needs a different method)."""
+    response = api.generic(method, url)
+
+    problem_of(response, 405)
+
+
 @pytest.mark.parametrize("url", ["/api/v1/nothing-here/", "/api/v2/facilities/", "/api/"])
 def test_an_unknown_api_address_is_a_404_problem(api, url):
     problem_of(api.get(url), 404)

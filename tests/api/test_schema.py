@@ -72,6 +72,13 @@ def test_every_resource_is_described(schema):
     } <= paths
 
 
+def resolved(schema: dict, response: dict) -> dict:
+    """A response, its ``$ref`` to a shared response component followed."""
+    if "$ref" in response:
+        return schema["components"]["responses"][response["$ref"].rsplit("/", 1)[-1]]
+    return response
+
+
 def test_every_operation_documents_its_error_statuses_as_problems(schema):
     missing = []
     for path, operations in schema["paths"].items():
@@ -82,12 +89,113 @@ def test_every_operation_documents_its_error_statuses_as_problems(schema):
             wrong = [
                 code
                 for code in expected & set(responses)
-                if "application/problem+json" not in responses[code].get("content", {})
+                if "application/problem+json"
+                not in resolved(schema, responses[code]).get("content", {})
             ]
             if lacking or wrong:
                 missing.append((method.upper(), path, sorted(lacking), wrong))
 
     assert not missing, missing
+
+
+def inline_objects(node: Any, where: str = "") -> list[str]:
+    """Where in ``node`` an object schema or an enum is written out instead of referred to."""
+    found = []
+    if isinstance(node, dict):
+        if node.get("properties") or node.get("enum"):
+            found.append(where)
+        for key, value in node.items():
+            found += inline_objects(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for n, value in enumerate(node):
+            found += inline_objects(value, f"{where}/{n}")
+    return found
+
+
+def test_every_error_answer_is_the_one_shared_problem(schema):
+    """A generated client gets one Problem class, not one per operation and status."""
+    problems = set()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for code, response in operation["responses"].items():
+                if code >= "400":
+                    assert set(response) == {"$ref"}, (method, path, code, response)
+                    problems.add(response["$ref"])
+    for name in {reference.rsplit("/", 1)[-1] for reference in problems}:
+        content = schema["components"]["responses"][name]["content"]
+        assert content == {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        }
+    assert {"type", "title", "status", "detail", "errors"} <= set(
+        schema["components"]["schemas"]["Problem"]["properties"]
+    )
+
+
+def test_no_operation_writes_a_schema_out_inline(schema):
+    """Parameters, bodies and answers refer to components: an inline object or enum would
+    become a class of its own in every generated client."""
+    inline = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            inline += [f"{method} {path}{at}" for at in inline_objects(operation)]
+    assert not inline, inline
+
+
+def test_components_hold_no_object_or_enum_inline_and_no_two_alike(schema):
+    """Inside components too, every nested object and enum is a component, each shape once
+    (what a generated client's model count rests on)."""
+    schemas = schema["components"]["schemas"]
+    inline = [
+        f"{name}{at}"
+        for name, component in schemas.items()
+        for at in inline_objects(component)
+        if at and not at.startswith(("/allOf", "/anyOf"))
+    ]
+    assert not inline, inline
+    shapes: dict[str, str] = {}
+    for name, component in schemas.items():
+        shape = json.dumps(component, sort_keys=True)
+        assert shape not in shapes, f"{name} repeats {shapes[shape]}"
+        shapes[shape] = name
+
+
+def test_names_in_three_scripts_are_one_component_everywhere(schema):
+    names = schema["components"]["schemas"]["Names"]
+
+    assert set(names["properties"]) == {"en", "zh-Hans", "zh-Hant"}
+    assert not names.get("required") and "anyOf" not in names
+    text = json.dumps(schema["components"]["schemas"])
+    assert '"names": {"$ref": "#/components/schemas/Names"}' in text
+    assert "Names2" not in schema["components"]["schemas"]
+
+
+def test_reads_need_no_token_and_writes_need_one(schema):
+    """Generated clients call reads with or without credentials (no requirement stated;
+    a token then adds its organisation's drafts) and writes with a token."""
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            if method == "get":
+                assert not operation.get("security"), (method, path)
+            else:
+                assert operation["security"] == [{"bearerAuth": []}], (method, path)
+
+
+def test_operation_ids_say_what_they_do(schema):
+    ids = {
+        (method, path): operation["operationId"]
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+
+    assert ids[("get", "/api/v1/changes/")] == "changes_list"
+    assert ids[("get", "/api/v1/projects/")] == "projects_list"
+    assert ids[("get", "/api/v1/projects/{public_id}/")] == "projects_retrieve"
+    assert len(set(ids.values())) == len(ids)
+
+
+def test_no_component_describes_itself_by_the_fields_parameter(schema):
+    for name, component in schema["components"]["schemas"].items():
+        assert "?fields=" not in component.get("description", ""), name
 
 
 def test_details_document_304_and_410_and_writes_202(schema):
