@@ -3,14 +3,13 @@
 # once as the public and once as a partner with a read+write token. Fails if either run has
 # any failure. Run from the repo root after `make test` (which creates .venv):
 #     bash .ci/schemathesis.sh
-# A fresh SQLite database in a temporary directory (migrate, demo data, demo accounts), served
-# by gunicorn as in production (DEBUG off) on a free port, with the throttles lifted so the
-# fuzzer meets the API's answers instead of 429s. Logs and JUnit reports: var/schemathesis/.
+# A fresh registry served as in production (.ci/live_registry.sh). Logs and JUnit reports:
+# var/schemathesis/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-VENV=.venv
-PY=$VENV/bin/python
+# shellcheck source=.ci/live_registry.sh
+source .ci/live_registry.sh
 SCHEMATHESIS_VERSION=4.32.5
 [[ -x $PY ]] || { echo "FAIL: $VENV is missing; run make test first" >&2; exit 1; }
 if [[ ! -x $VENV/bin/schemathesis ]] \
@@ -19,57 +18,10 @@ if [[ ! -x $VENV/bin/schemathesis ]] \
   $VENV/bin/pip install -q "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
-WORK=$(mktemp -d -t hetao-schemathesis.XXXXXX)
 OUT=var/schemathesis
 mkdir -p "$OUT"
 rm -f "$OUT"/*.log "$OUT"/*.xml
-PIDFILE=$WORK/gunicorn.pid
-
-stop_server() {
-  if [[ -s $PIDFILE ]]; then
-    local pid
-    pid=$(cat "$PIDFILE")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  fi
-  rm -rf "$WORK"
-}
-trap stop_server EXIT
-
-# Production-like settings: DEBUG off, a throwaway secret, only the loopback host.
-export DJANGO_SETTINGS_MODULE=hetao.settings
-export DJANGO_DEBUG=0
-DJANGO_SECRET_KEY=$($PY -c 'import secrets; print(secrets.token_urlsafe(50))')
-export DJANGO_SECRET_KEY
-export DJANGO_ALLOWED_HOSTS=127.0.0.1
-export DATABASE_URL="sqlite:///$WORK/registry.sqlite3" # $WORK is absolute: sqlite:////tmp/…
-export REGISTRY_THROTTLE_ANONYMOUS=100000/minute
-export REGISTRY_THROTTLE_TOKEN=100000/minute
-
-echo "== schemathesis: a fresh registry in $WORK"
-$PY manage.py compile_translations >/dev/null
-$PY manage.py migrate --noinput >"$OUT/setup.log"
-$PY manage.py load_demo_data >>"$OUT/setup.log"
-# Creates demo-partner (a partner of City University of Hong Kong); its printed credentials
-# are for this throwaway database only and are not shown.
-$PY manage.py setup_demo_accounts >/dev/null
-TOKEN=$($PY manage.py issue_token --user demo-partner --scopes read,write --name schemathesis)
-
-PORT=$($PY -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-BASE=http://127.0.0.1:$PORT
-$VENV/bin/gunicorn hetao.wsgi -b "127.0.0.1:$PORT" -w 2 --limit-request-line 0 \
-  --daemon --pid "$PIDFILE" --capture-output --error-logfile "$OUT/gunicorn.log" \
-  --access-logfile "$OUT/access.log"
-for _ in $(seq 1 60); do
-  curl -fsS -o /dev/null "$BASE/healthz" 2>/dev/null && break
-  sleep 0.5
-done
-curl -fsS "$BASE/healthz" >/dev/null || {
-  echo "FAIL: gunicorn did not answer on $BASE/healthz" >&2
-  tail -n 30 "$OUT/gunicorn.log" >&2 || true
-  exit 1
-}
-echo "gunicorn (pid $(cat "$PIDFILE")) serves $BASE"
+start_registry "$OUT"
 
 # NB: with REST_FRAMEWORK["URL_FORMAT_OVERRIDE"] = None, DRF ignores ?format=json and this URL
 # serves YAML (Accept: application/vnd.oai.openapi+json would give JSON); Schemathesis reads

@@ -46,6 +46,7 @@ from django.utils import timezone
 from registry import access, representations, resources
 from registry.models import (
     CURATED_MODELS,
+    ChangeEvent,
     Facility,
     FactorFlow,
     FundingCeiling,
@@ -462,9 +463,13 @@ def write_dump(directory: Path | str, *, keep: int | None = None) -> Manifest:
     try:
         with _consistent_reads():
             written = {resource.name: _write_resource(resource, work) for resource in RESOURCES}
+            # Where /api/v1/changes/ goes on from this dump: every event up to it is in it.
+            changes_cursor = ChangeEvent.objects.order_by("-pk").values_list("pk", flat=True)
+            changes_cursor = changes_cursor.first() or 0
         manifest = {
             "schema_version": SCHEMA_VERSION,
             "generated_at": now.isoformat().replace("+00:00", "Z"),
+            "changes_cursor": changes_cursor,
             "generator": "Hetao Registry: manage.py export_dump",
             "licence": LICENCE,
             "notes": NOTES,

@@ -367,6 +367,14 @@ class CuratedFilterSet(django_filters.FilterSet):
     owner = AnyOf(field_name="owner__public_id", check=public_id_of("org"))
 
     def filter_q(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        """Every word in the record's names, aliases and ids, in any script. A query that is
+        one identifier (a public id, or a ROR id as ``https://ror.org/x``, ``ror.org/x`` or
+        ``x``) finds that record exactly, and no text that merely holds it."""
+        if identifiers.is_valid(value):
+            return queryset.filter(public_id=identifiers.normalise(value))
+        ror = identifiers.ror_in(value)
+        if ror is not None and any(f.name == "ror_id" for f in queryset.model._meta.fields):
+            return queryset.filter(ror_id=ror)
         return queryset.search(value)
 
     @classmethod

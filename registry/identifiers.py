@@ -69,3 +69,20 @@ def validate(public_id: str, prefix: str | None = None) -> str:
             "followed by 6 base32 characters and 2 check digits)"
         )
     return normalise(public_id)
+
+
+ROR_BARE_RE = re.compile(r"^0(?P<body>[" + ALPHABET + r"]{6})(?P<check>[0-9]{2})$")
+ROR_PREFIXES = ("https://ror.org/", "http://ror.org/", "ror.org/")
+
+
+def ror_in(text: str) -> str | None:
+    """The ROR id ``text`` is, in any of its forms (``https://ror.org/05sn8t512``,
+    ``ror.org/05sn8t512``, ``05sn8t512``), as ``https://ror.org/<id>``, when its check
+    digits hold (ROR's are ISO 7064 MOD 97-10 too); else None."""
+    value = text.strip().lower()
+    for prefix in ROR_PREFIXES:
+        value = value.removeprefix(prefix)
+    match = ROR_BARE_RE.match(value)
+    if match is None or check_digits(match["body"]) != match["check"]:
+        return None
+    return f"https://ror.org/{value}"

@@ -58,6 +58,34 @@ DESCRIPTIONS = {
 ENTITY_TAG = r'(W/)?"[\x21\x23-\x2b\x2d-\x7e]{0,40}"'  # no comma: it separates tags
 IF_MATCH_PATTERN = rf"^(\*|{ENTITY_TAG}(, ?{ENTITY_TAG}){{0,3}})$"
 
+ACTION_DESCRIPTIONS = {
+    "list": (
+        "The {many} you may see: published ones, and with a token your organisation's "
+        "drafts. Filters combine with AND, a repeated filter means OR; `count` stops at "
+        "1,000 (`count_exact`), and past that `next` continues by cursor."
+    ),
+    "retrieve": (
+        "One {one} by its public id, with a strong ETag. A retracted one is a 410 whose "
+        "problem carries its tombstone; one you may not see is a 404."
+    ),
+    "create": (
+        "Add a {one}. A partner's new record belongs to its organisation and waits for "
+        "review (`in_review`)."
+    ),
+    "update": (
+        "Replace a {one} (If-Match: the ETag you read). What you leave out goes back to its "
+        "default; a required field left out is a 400. Changing nothing is a 200 with the "
+        "same ETag. A partner's change to its published record becomes a change request "
+        "(202)."
+    ),
+    "partial_update": (
+        "Change the fields of a {one} you send (If-Match: the ETag you read); the others "
+        "stay. Changing nothing is a 200 with the same ETag. A partner's change to its "
+        "published record becomes a change request (202)."
+    ),
+    "destroy": "Delete a {one} (superusers only: records are retracted, not deleted).",
+}
+
 READ_ERRORS = ("400", "401", "403", "404", "405", "406", "429")
 WRITE_ERRORS = (*READ_ERRORS, "412", "413", "415", "428")
 
@@ -68,6 +96,17 @@ class RegistryAutoSchema(AutoSchema):
         if getattr(self.view, "serializer_class", "") is None:
             return False
         return super()._is_list_view(serializer)
+
+    def get_description(self) -> str:
+        """What the operation does, said for a client (drf-spectacular would repeat the
+        view's docstring, which speaks of the implementation, on every operation)."""
+        action = getattr(self.view, "action", None)
+        model = getattr(self.view, "model", None)
+        if model is None or action not in ACTION_DESCRIPTIONS:
+            return super().get_description()
+        return ACTION_DESCRIPTIONS[action].format(
+            one=model._meta.verbose_name, many=model._meta.verbose_name_plural
+        )
 
     def get_auth(self) -> list[dict]:
         """Writes need a bearer token. Reads are open to everyone (published data; a token

@@ -737,3 +737,27 @@ def test_a_well_formed_id_with_wrong_check_digits_matches_nothing(api):
     typo = owner.public_id[:-2] + ("00" if owner.public_id[-2:] != "00" else "01")
     response = api.get("/api/v1/facilities/", {"owner": typo})
     assert response.status_code == 200 and response.json()["count"] == 0
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["https://ror.org/05sn8t512", "ror.org/05sn8t512", "05sn8t512", " HTTPS://ROR.ORG/05SN8T512 "],
+)
+def test_a_ror_id_in_any_form_finds_its_organisation_exactly(api, query):
+    hkust = OrganisationFactory(name_en="HKUST", ror_id="https://ror.org/05sn8t512")
+    OrganisationFactory(name_en="Partner of HKUST", aliases=["05sn8t512 (its ROR id)"])
+
+    assert ids(api.get("/api/v1/organisations/", {"q": query})) == {hkust.public_id}
+
+
+def test_a_public_id_in_q_finds_that_record_and_not_one_that_mentions_it(api):
+    lab = FacilityFactory(name_en="Bay Lab")
+    FacilityFactory(name_en=f"Annex of {lab.public_id}")
+
+    assert ids(api.get("/api/v1/facilities/", {"q": lab.public_id.upper()})) == {lab.public_id}
+
+
+def test_a_word_shaped_like_a_ror_id_with_wrong_check_digits_is_searched_as_text(api):
+    named = OrganisationFactory(name_en="Unit 05sn8t513")
+
+    assert ids(api.get("/api/v1/organisations/", {"q": "05sn8t513"})) == {named.public_id}
