@@ -110,20 +110,20 @@ def real_body(body: Any) -> Any:
 # Rules across fields that JSON Schema cannot state, or that the schema says in words only
 # (docs/architecture.md §8; the API answers 400 when they are broken): a name or title has a
 # script with text, an end date is not before its start date, a value has a currency, and a
-# flow has a project or a facility. A POST or PUT meets the last two through the schema. A
-# PATCH, and a PUT too (as in DRF, a field a PUT leaves out keeps its stored value: a PUT
-# of an end date alone is checked against the stored start date), is merged with the stored
-# record first.
+# flow has a project or a facility. A POST or PUT meets the last two through the schema and
+# stands alone (a PUT replaces the record: what it leaves out is reset, not kept). A PATCH
+# is merged with the stored record first.
 DATE_PAIRS = (("start_date", "end_date"), ("period_start", "period_end"))
 
 
-def keep_cross_field_rules(body: dict, stored: dict) -> None:
-    merged = {**stored, **body}
+def keep_cross_field_rules(body: dict, stored: dict, method: str) -> None:
+    kept = stored if method == "PATCH" else {}
+    merged = {**kept, **body}
     # A name or a title needs one script with text: the schema says so in words only (as
     # anyOf it made generated clients type each script apart).
     for key in ("names", "titles"):
         if isinstance(body.get(key), dict):
-            scripts = {**(stored.get(key) or {}), **body[key]}
+            scripts = {**(kept.get(key) or {}), **body[key]}
             if not any(isinstance(text, str) and text.strip() for text in scripts.values()):
                 body[key] = {**body[key], "en": "Fuzzed record"}
     for start, end in DATE_PAIRS:
@@ -137,8 +137,8 @@ def keep_cross_field_rules(body: dict, stored: dict) -> None:
     # A flow belongs to a project or a facility: a PATCH may not take both away.
     if {"project", "facility"} <= set(merged) and not merged["project"] and not merged["facility"]:
         for key in ("project", "facility"):
-            if stored.get(key):
-                body[key] = stored[key]["id"]
+            if kept.get(key):
+                body[key] = kept[key]["id"]
                 break
 
 
@@ -180,4 +180,4 @@ def before_call(ctx: Any, case: Any, **kwargs: Any) -> None:
             if if_match and if_match != "*" and response.headers.get("ETag"):
                 case.headers["If-Match"] = response.headers["ETag"]
     if isinstance(case.body, dict):
-        keep_cross_field_rules(case.body, stored)
+        keep_cross_field_rules(case.body, stored, case.method.upper())

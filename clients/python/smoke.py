@@ -99,6 +99,13 @@ def anonymous_reads(public: Client) -> None:
     )
 
 
+def move(partner: AuthenticatedClient, public_id: str, etag: str, address: str) -> Any:
+    """PATCH a facility's address, sending ``etag`` as If-Match: the whole response."""
+    return facilities_partial_update.sync_detailed(
+        public_id, client=partner, if_match=etag, body=PatchedFacilityRequest(address=address)
+    )
+
+
 def partner_writes(partner: AuthenticatedClient) -> None:
     created = facilities_create.sync_detailed(
         client=partner,
@@ -116,24 +123,13 @@ def partner_writes(partner: AuthenticatedClient) -> None:
     )
     check(facility.publication == PublicationEnum.IN_REVIEW, "partner: it waits for review")
 
-    read = facilities_retrieve.sync_detailed(facility.id, client=partner)
-    etag = read.headers["etag"]
-    changed = facilities_partial_update.sync_detailed(
-        facility.id,
-        client=partner,
-        if_match=etag,
-        body=PatchedFacilityRequest(address="Lok Ma Chau Loop, Hong Kong"),
-    )
+    etag = facilities_retrieve.sync_detailed(facility.id, client=partner).headers["etag"]
+    changed = move(partner, facility.id, etag, "Lok Ma Chau Loop, Hong Kong")
     check(
         changed.status_code == 200 and changed.parsed.address == "Lok Ma Chau Loop, Hong Kong",
         f"partner: PATCH with If-Match {etag} changed the address",
     )
-    stale = facilities_partial_update.sync_detailed(
-        facility.id,
-        client=partner,
-        if_match=etag,
-        body=PatchedFacilityRequest(address="Somewhere else"),
-    )
+    stale = move(partner, facility.id, etag, "Somewhere else")
     check(
         stale.status_code == 412 and isinstance(stale.parsed, Problem),
         f"partner: the same ETag again is refused, 412 ({getattr(stale.parsed, 'title', '')})",
@@ -146,12 +142,7 @@ def partner_writes(partner: AuthenticatedClient) -> None:
     check(bool(published), f"partner: its organisation {me} has a published facility")
     target = published[0]
     etag = facilities_retrieve.sync_detailed(target.id, client=partner).headers["etag"]
-    asked = facilities_partial_update.sync_detailed(
-        target.id,
-        client=partner,
-        if_match=etag,
-        body=PatchedFacilityRequest(address="Futian, Shenzhen (smoke test)"),
-    )
+    asked = move(partner, target.id, etag, "Futian, Shenzhen (smoke test)")
     check(
         asked.status_code == 202
         and isinstance(asked.parsed, ChangeRequest)
