@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 DEV_ENV := DJANGO_DEBUG=1 DJANGO_SECRET_KEY="$$(cat var/secret_key)"
 
-.PHONY: install messages run test test-postgres bench bench-scale lint format migrations clean
+.PHONY: install messages run serve test test-postgres bench bench-scale lint format migrations clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is needed"'
@@ -31,6 +31,17 @@ run: install var/secret_key messages
 	$(DEV_ENV) $(PY) manage.py load_demo_data
 	$(DEV_ENV) $(PY) manage.py setup_demo_accounts
 	$(DEV_ENV) $(PY) manage.py runserver 127.0.0.1:8000
+
+## make serve: production: static files collected, migrations run, then gunicorn (workers from
+## WEB_CONCURRENCY) serving the app and, through whitenoise, its static files. Settings come
+## from the environment, or from ENV_FILE (see deploy/production.env and README.md).
+ENV_FILE ?=
+serve: install messages
+	@set -a && if [ -n "$(ENV_FILE)" ]; then . "$(ENV_FILE)"; fi && set +a && \
+		$(PY) manage.py check --deploy && \
+		$(PY) manage.py collectstatic --noinput -v0 && \
+		$(PY) manage.py migrate --noinput && \
+		exec $(VENV)/bin/gunicorn hetao.wsgi --config hetao/gunicorn.conf.py
 
 ## make test: the whole suite on SQLite (PostgreSQL/Chromium tests skip with a reason)
 test: install messages

@@ -7,9 +7,11 @@ explicitly; the defaults are the production-safe ones. See README.md, "Configura
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -61,6 +63,9 @@ if not SECRET_KEY:
 
     SECRET_KEY = get_random_secret_key()
 
+if SECRET_KEY == "replace-me" and not DEBUG:  # deploy/production.env's placeholder
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY is still the placeholder: set a real secret.")
+
 ALLOWED_HOSTS = envlist("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"] if DEBUG else [])
 
 INSTALLED_APPS = [
@@ -80,6 +85,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "csp",
+    # Failed admin sign-ins, and the locks they earn (see "Brute force" below).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -97,6 +104,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     # Attributes every admin change to the signed-in user in the history tables.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as axes asks: turns a sign-in refused for a lock into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # The lists' indexes carry INCLUDE columns for PostgreSQL (registry/models/indexes.py);
@@ -131,13 +140,19 @@ SQLITE_DEFAULT = {
     "OPTIONS": {
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         "transaction_mode": "IMMEDIATE",
-        "timeout": 20,
+        # A writer waits this long for another's lock, then gets a 503 (readers never wait,
+        # WAL): a few seconds, so a stuck writer cannot hold every request thread.
+        "timeout": envint("REGISTRY_SQLITE_TIMEOUT", 3),
     },
 }
 if os.environ.get("DATABASE_URL"):
     DATABASES = {
         "default": dj_database_url.parse(
-            os.environ["DATABASE_URL"], conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60)
+            os.environ["DATABASE_URL"],
+            conn_max_age=envint("DATABASE_CONN_MAX_AGE", 60),
+            # A kept connection is tested before each request reuses it, so the server recovers
+            # by itself once a restarted database answers again.
+            conn_health_checks=True,
         )
     }
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -188,7 +203,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 DJANGO_ADMIN_PATH = os.environ.get("DJANGO_ADMIN_PATH", "admin/").strip("/") + "/"
 
-# Cache: Redis when REDIS_URL is given (shared between app servers), else per-process memory.
+# Cache: Redis when REDIS_URL is given (shared between app servers), else files in
+# REGISTRY_CACHE_DIR, shared by the worker processes of one machine. The API's throttles count
+# in it: a cache of each process's own would give every gunicorn worker a budget of its own.
 if os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {
@@ -196,13 +213,43 @@ if os.environ.get("REDIS_URL"):
             "LOCATION": os.environ["REDIS_URL"],
         }
     }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("REGISTRY_CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
+            # A counter per client address and per token; culling drops a random third.
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
+    }
 
 # Security headers that cost nothing; HTTPS-only switches follow DEBUG.
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", default=not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+
+# HTTPS behind a proxy (deploy/production.env): redirect plain HTTP, tell browsers to come back
+# only over HTTPS (HSTS), and trust the proxy's X-Forwarded-Proto only when told there is one.
+SECURE_SSL_REDIRECT = envbool("DJANGO_SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = envint("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = envbool("DJANGO_SECURE_HSTS_PRELOAD", default=False)
+if envbool("DJANGO_BEHIND_HTTPS_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /healthz answers the load balancer over plain HTTP inside the network.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# Uploads (registry/uploads.py): what a file may weigh, unpack to and hold, checked before it
+# is parsed. API bodies: Django's DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB), else a 413.
+REGISTRY_UPLOAD_MAX_BYTES = envint("REGISTRY_UPLOAD_MAX_BYTES", 10 * 1024 * 1024)
+REGISTRY_UPLOAD_MAX_UNZIPPED_BYTES = envint("REGISTRY_UPLOAD_MAX_UNZIPPED_BYTES", 50 * 1024 * 1024)
+REGISTRY_IMPORT_MAX_ROWS = envint("REGISTRY_IMPORT_MAX_ROWS", 10_000)
 
 # Tabular import: each import runs in one transaction, so a dry run or a failed row writes nothing.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
@@ -232,6 +279,9 @@ REST_FRAMEWORK = {
     # (else a forged X-Forwarded-For would reset a client's budget).
     "NUM_PROXIES": envint("REGISTRY_TRUSTED_PROXIES", 0),
 }
+# Refused bearer tokens per client address (registry/api/throttling.py, BadTokenThrottle): past
+# this many, the address gets 429 before any token it sends is looked up.
+REGISTRY_THROTTLE_BAD_TOKENS = os.environ.get("REGISTRY_THROTTLE_BAD_TOKENS", "10/minute")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Hetao Registry API",
     "DESCRIPTION": (
@@ -252,14 +302,15 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
-# A strict Content-Security-Policy for the public pages: nothing inline, nothing from elsewhere.
-# The admin and the API docs (Swagger UI/Redoc use inline scripts) are left out.
+# One strict Content-Security-Policy for every face: nothing inline, nothing from elsewhere.
+# The admin has no inline script or style; the API docs' start-up scripts are served as files
+# (registry/templates/drf_spectacular/, registry/static/registry/api-docs/).
 CONTENT_SECURITY_POLICY = {
-    "EXCLUDE_URL_PREFIXES": [f"/{DJANGO_ADMIN_PATH}", "/api/"],
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
-        "style-src": ["'self'"],
+        # A nonce only where a page asks for one (Redoc's styles); elsewhere 'self' alone.
+        "style-src": ["'self'", NONCE],
         "img-src": ["'self'", "data:"],
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
@@ -267,6 +318,31 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
     },
 }
+
+# Brute force on the admin's sign-in (django-axes; SECURITY.md): after
+# REGISTRY_LOGIN_FAILURE_LIMIT failed sign-ins as one username from one client address, that
+# pair is refused, the right password too, for REGISTRY_LOGIN_COOLOFF_MINUTES after its last
+# try. Per pair, so that an attacker elsewhere cannot lock a curator out from everywhere. Locks
+# are rows in the database, shown and cleared in the admin (registry/admin/lockouts.py).
+AUTHENTICATION_BACKENDS = [
+    # First: a locked pair is refused before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("REGISTRY_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("REGISTRY_LOGIN_COOLOFF_MINUTES", 15))
+if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME < timedelta(minutes=1):
+    raise ImproperlyConfigured(
+        "REGISTRY_LOGIN_FAILURE_LIMIT and REGISTRY_LOGIN_COOLOFF_MINUTES must be at least 1"
+    )
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True  # a curator who mistyped, then got in, starts again from nought
+AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, kept after a lock is cleared
+AXES_ENABLE_ADMIN = False  # registry/admin/lockouts.py registers them, for zone editors
+# The client address as the API's throttles see it (REGISTRY_TRUSTED_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "registry.admin.lockouts.client_address"
+AXES_LOCKOUT_CALLABLE = "registry.admin.lockouts.locked_out"
+AXES_VERBOSE = False  # no banner from every manage.py command and worker
 
 # The four-eyes rule: whoever submitted a record for review cannot publish it.
 REGISTRY_FOUR_EYES = envbool("REGISTRY_FOUR_EYES", default=True)

@@ -1,22 +1,12 @@
-"""Top-level URLs: the curator admin for now; the API and public pages join here."""
+"""Top-level URLs: the curator admin, the API, the public pages under /<lang>/, /healthz."""
 
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.http import HttpRequest, JsonResponse
 from django.urls import include, path, re_path
 
+from hetao.faults import healthz
 from registry.api.errors import not_found
-
-
-def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database check for the load balancer (one query)."""
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return JsonResponse({"status": "ok"})
-
 
 urlpatterns = [
     path(settings.DJANGO_ADMIN_PATH, admin.site.urls),
@@ -28,3 +18,6 @@ urlpatterns = [
 
 # The public pages under /en/, /zh-hans/ and /zh-hant/; "/" redirects by Accept-Language.
 urlpatterns += i18n_patterns(path("", include("registry.public.urls")))
+
+# A database outage is a 503 on every face, never a 500 (hetao/faults.py).
+handler500 = "hetao.faults.server_error"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from django.contrib import admin
 from django.db.models import QuerySet
@@ -11,9 +12,10 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from import_export.admin import ImportExportMixin
 from import_export.formats.base_formats import CSV, JSON, XLSX
+from import_export.forms import ImportForm
 from simple_history.admin import SimpleHistoryAdmin
 
-from registry import access
+from registry import access, uploads
 from registry.admin.base import (
     AUDIT_FIELDSET,
     PROVENANCE_FIELDSET,
@@ -72,11 +74,21 @@ class CuratedChildInline(ParentScopedInline):
         return access.can_delete(request.user, obj)
 
 
+class CappedImportForm(ImportForm):
+    """The import form, refusing a file over the upload caps before anything parses it."""
+
+    def clean_import_file(self) -> Any:
+        upload = self.cleaned_data["import_file"]
+        uploads.check_upload(upload.name, upload.size, upload.file)
+        return upload
+
+
 class TabularImportExport(ImportExportMixin):
     """CSV, XLSX and JSON import (with a dry-run preview first) and export of the filtered
     changelist, through the resources of registry/importers/tabular.py."""
 
     formats = (CSV, XLSX, JSON)
+    import_form_class = CappedImportForm
     export_prefetch: tuple[str, ...] = ()
 
     def has_import_permission(self, request: HttpRequest) -> bool:

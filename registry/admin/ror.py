@@ -11,10 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
-from registry import access
+from registry import access, uploads
 from registry.importers.ror import import_ror_records, read_ror_paths
-
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024  # a full ROR dump zip is about 50 MB
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -33,7 +31,10 @@ class RorUploadForm(forms.Form):
     files = MultipleFileField(
         label=_("ROR records"),
         widget=MultipleFileInput(attrs={"accept": ".json,.zip"}),
-        help_text=_("ROR schema v2 JSON files (one record or an array each) or a ROR dump zip."),
+        help_text=_(
+            "ROR schema v2 JSON files (one record or an array each) or a zip of them, within "
+            "the upload limits; a full ROR data dump goes through manage.py import_ror."
+        ),
     )
     dry_run = forms.BooleanField(
         label=_("Dry run: show what would change and write nothing"), required=False, initial=True
@@ -46,8 +47,7 @@ class RorUploadForm(forms.Form):
                 raise forms.ValidationError(
                     _("%(name)s is neither a .json file nor a .zip dump.") % {"name": upload.name}
                 )
-            if upload.size > MAX_UPLOAD_BYTES:
-                raise forms.ValidationError(_("%(name)s is too large.") % {"name": upload.name})
+            uploads.check_upload(upload.name, upload.size, upload.file)
         return files
 
 

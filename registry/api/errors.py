@@ -15,6 +15,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
 
+from registry import outages
+
 PROBLEM_CONTENT_TYPE = "application/problem+json"
 # Problem types are names, not pages: a URN per kind of problem (RFC 9457 §3.1.1).
 TYPE_BASE = "urn:hetao-registry:problem:"
@@ -48,6 +50,12 @@ class PayloadTooLarge(
     Problem, status_code=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE, code="payload_too_large"
 ):
     default_detail = _("The request body is too large.")
+
+
+class ServiceUnavailable(
+    Problem, status_code=status.HTTP_503_SERVICE_UNAVAILABLE, code="service_unavailable"
+):
+    default_detail = _("The registry's database is not answering; try again in a few seconds.")
 
 
 class Conflict(Problem, status_code=status.HTTP_409_CONFLICT, code="conflict"):
@@ -88,6 +96,8 @@ TITLES = {
     415: _("Unsupported media type"),
     428: _("Precondition required"),
     429: _("Too many requests"),
+    500: _("Server error"),
+    503: _("Service unavailable"),
 }
 
 
@@ -132,6 +142,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     """DRF's handler first (it sets WWW-Authenticate, Retry-After, Allow), then the body."""
     if isinstance(exc, RequestDataTooBig):
         exc = PayloadTooLarge()
+    if outages.database_unavailable(exc):
+        exc = ServiceUnavailable()
     if isinstance(exc, ProtectedError | RestrictedError):
         exc = Conflict()
     elif isinstance(exc, IntegrityError):
@@ -158,6 +170,8 @@ def problem_exception_handler(exc: Exception, context: dict[str, Any]) -> Respon
     extra = {"tombstone": exc.tombstone} if isinstance(exc, Gone) else {}
     response.data = problem(response.status_code, detail, code=code, errors=errors, **extra)
     response.content_type = PROBLEM_CONTENT_TYPE
+    if isinstance(exc, ServiceUnavailable):
+        response["Retry-After"] = str(outages.RETRY_AFTER_SECONDS)
     return response
 
 

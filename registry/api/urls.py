@@ -1,7 +1,12 @@
 """/api/v1/: the resources, the change feed, statistics and the OpenAPI schema with its docs."""
 
+from csp.decorators import csp_update
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
 from rest_framework.routers import SimpleRouter
 
 from registry.api import views
@@ -26,11 +31,27 @@ router.register("change-requests", views.ChangeRequestViewSet, basename="change-
 router.register("changes", views.ChangeFeedView, basename="changes")
 router.register("stats", views.StatsView, basename="stats")
 
+# Redoc's bundle inserts two stylesheets before its start-up can hand it the page's nonce
+# (perfect-scrollbar's, and an empty one): the policy admits exactly these by their hashes
+# (drf-spectacular-sidecar 2026.10.1; tests/e2e/test_api_docs.py fails when an upgrade changes
+# them). Its search runs in a worker made from a blob.
+REDOC_CSP = {
+    "style-src": [
+        "'sha256-QMIg+bpjm3JdElJ388KYke01izlUW0UoNOeKjpMxdgc='",
+        "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
+    ],
+    "worker-src": ["'self'", "blob:"],
+}
+
 app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api:schema"), name="docs"),
+    path(
+        "redoc/",
+        csp_update(REDOC_CSP)(SpectacularRedocView.as_view(url_name="api:schema")),
+        name="redoc",
+    ),
     *router.urls,
     re_path(r"^.*$", not_found),
 ]

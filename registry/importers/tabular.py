@@ -19,7 +19,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Model, QuerySet
 from import_export import fields, resources, widgets
 
-from registry import access, workflow
+from registry import access, uploads, workflow
 from registry import resources as registry_resources
 from registry.models import (
     CuratedRecord,
@@ -156,6 +156,11 @@ class CuratedResource(resources.ModelResource):
 
     def before_import(self, dataset: Any, **kwargs: Any) -> None:
         self.user = kwargs.get("user", self.user)
+        try:
+            uploads.check_rows(len(dataset))
+        except ValidationError as exc:
+            # import-export reports an exception here as the import's error, nothing written.
+            raise ValueError(exc.messages[0]) from None
 
     def get_instance(self, instance_loader: Any, row: dict) -> CuratedRecord | None:
         model = self._meta.model
