@@ -23,3 +23,6 @@ accesslog = "-"
 errorlog = "-"
 # The proxy in front is trusted for X-Forwarded-* only when it says so (as Django is told).
 forwarded_allow_ips = os.environ.get("REGISTRY_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# gunicorn 27's control socket is one path per user (~/.gunicorn/gunicorn.ctl): two servers on
+# one machine would take each other's. Nothing here uses it.
+control_socket_disable = True

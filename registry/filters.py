@@ -28,7 +28,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from registry import identifiers
+from registry import access, identifiers
 from registry.models import (
     Facility,
     Factor,
@@ -217,7 +217,7 @@ class AnyOf(django_filters.Filter):
         self,
         *args: Any,
         check: Callable[[str], str] | None = None,
-        through: Callable[[list[str]], QuerySet] | None = None,
+        through: Callable[[list[str], Any], Q] | None = None,
         **kwargs: Any,
     ) -> None:
         self.through = through
@@ -230,10 +230,15 @@ class AnyOf(django_filters.Filter):
     def filter(self, qs: QuerySet, value: list[str]) -> QuerySet:
         if not value:
             return qs
+        reader = getattr(getattr(self.parent, "request", None), "user", None)
         if self.through is not None:
-            condition = self.through(value)
+            condition = self.through(value, reader)
         else:
             condition = Q(**{f"{self.field_name}__{self.lookup_expr}": value})
+            if self.field_name.endswith(PUBLIC_ID):
+                # Only records the reader may see match: a hidden record's id answers as an
+                # id that exists nowhere (no oracle).
+                condition &= access.condition(reader, self.field_name[: -len(PUBLIC_ID)]) or Q()
         return qs.exclude(condition) if self.exclude else qs.filter(condition)
 
 
@@ -283,7 +288,10 @@ def linked_rows(model: type, relation: str) -> tuple[QuerySet, str, str]:
     return field.related_model._base_manager.all(), field.field.name, ""
 
 
-def linked(model: type, relation: str, condition: Q) -> Exists:
+PUBLIC_ID = "__public_id"
+
+
+def linked(model: type, relation: str, condition: Q, reader: Any = None) -> Exists:
     """EXISTS (a linked row meeting ``condition``, its lookups written from the related
     record): a semi-join the database can stop at the first match, so a filtered page reads
     its records in index order and a capped count stops early (``pk IN (subquery)`` built
@@ -293,18 +301,25 @@ def linked(model: type, relation: str, condition: Q) -> Exists:
         [(f"{prefix}{lookup}", value) for lookup, value in condition.children],
         connector=condition.connector,
     )
+    for lookup, _value in condition.children:
+        path = f"__{prefix}{lookup}".removesuffix("__in")
+        if path.endswith(PUBLIC_ID):
+            # A curated record named by its public id counts only if the reader may see it.
+            prefixed &= access.condition(reader, path[: -len(PUBLIC_ID)].lstrip("_")) or Q()
     return Exists(rows.filter(prefixed, **{back: OuterRef("pk")}))
 
 
 def via(model: type, lookup: str) -> Callable[[list[str]], Exists]:
     """Records with a linked row whose ``lookup`` (``relation__field``) is among the values."""
     relation, field = lookup.split("__", 1)
-    return lambda values: linked(model, relation, Q(**{f"{field}__in": values}))
+    return lambda values, reader: linked(model, relation, Q(**{f"{field}__in": values}), reader)
 
 
 def with_field(model: type) -> Callable[[list[str]], Exists]:
     """``2`` is a major field and all of its fields; ``2.2`` is that field only."""
-    return lambda codes: linked(model, "fields", Q(code__in=codes) | Q(parent__code__in=codes))
+    return lambda codes, reader: linked(
+        model, "fields", Q(code__in=codes) | Q(parent__code__in=codes)
+    )
 
 
 class RepeatableCSVWidget(django_filters.widgets.CSVWidget):

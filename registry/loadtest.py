@@ -242,6 +242,9 @@ class Plan:
     published: list[tuple[str, str]]  # (resource, public id) the public reads
     queries: list[tuple[str, str]]  # (resource, or "" for any, q)
     created: int = 0
+    # During a database outage (tests/ops/test_database_restart.py) a 503 with Retry-After is
+    # the answer wanted: waited out like a 429, not counted among the 5xx.
+    outage: bool = False
 
 
 def prepare(url: str, token: str, records: int, say: Callable[[str], None] = print) -> Plan:
@@ -391,7 +394,7 @@ class Worker(threading.Thread):
         self.tally.statuses[kind][answer.status] += 1
         self.tally.latencies[kind].append(answer.seconds)
         seen = f"{method} {path} {answer.status} {str(answer.body)[:300]}"
-        if answer.status == 429:
+        if answer.status == 429 or (answer.status == 503 and self.plan.outage):
             self.back_off(answer)
         elif answer.status >= 500:
             self.tally.server_errors.append(seen)
@@ -509,6 +512,7 @@ class Report:
     tally: Tally
     created: int = 0
     problems: list[str] = field(default_factory=list)
+    outage: bool = False
 
     @property
     def statuses(self) -> Counter:
@@ -523,7 +527,16 @@ class Report:
 
     @property
     def server_errors(self) -> int:
-        return sum(n for status, n in self.statuses.items() if status >= 500)
+        return sum(
+            n
+            for status, n in self.statuses.items()
+            if status >= 500 and not (status == 503 and self.outage)
+        )
+
+    @property
+    def unavailable(self) -> int:
+        """503s with Retry-After while the database was away (an outage run only)."""
+        return self.statuses[503] if self.outage else 0
 
     @property
     def lost_updates(self) -> int:
@@ -586,6 +599,7 @@ class Report:
                 for kind, counts in self.tally.statuses.items()
             },
             "server_errors": self.server_errors,
+            "unavailable": self.unavailable,
             "throttled": self.statuses.get(429, 0),
             "stale_etags": self.tally.statuses["patch"].get(412, 0),
             "unexpected": self.unexpected,
@@ -619,7 +633,9 @@ class Report:
             f"({self.database})",
             f"  requests {data['requests']} ({data['requests_per_second']}/s); statuses: "
             f"{statuses}",
-            f"  5xx {data['server_errors']}, 429 (throttled) {data['throttled']}, "
+            f"  5xx {data['server_errors']}"
+            + (f" (and {self.unavailable} 503 while the database was away)" if self.outage else "")
+            + f", 429 (throttled) {data['throttled']}, "
             f"412 (stale ETag, read again and retried) {data['stale_etags']}, "
             f"unexpected {data['unexpected']}, no answer {data['transport_errors']}",
             f"  writes: {data['writes']} 2xx PATCHes on {data['records_written']} of "
@@ -661,6 +677,9 @@ def run(plan: Plan, *, seconds: float, concurrency: int, seed: str | None = None
     tally = Tally()
     for worker in workers:
         tally.add(worker.tally)
+    # A fresh connection for the check: the one ``prepare`` used may have died with a
+    # database restart during the run (an outage run does exactly that).
+    connection.close()
     records, problems = check(plan.targets, tally.writes)
     return Report(
         url=plan.url,
@@ -671,6 +690,7 @@ def run(plan: Plan, *, seconds: float, concurrency: int, seed: str | None = None
         tally=tally,
         created=plan.created,
         problems=problems,
+        outage=plan.outage,
     )
 
 

@@ -113,7 +113,7 @@ class ListingView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         base = access.readable(self.model.objects.all(), None, self.reads)
-        filterset = self.filterset_class(request.GET, queryset=base)
+        filterset = self.filterset_class(request.GET, queryset=base, request=request)
         accepted = filters.accepted(self.filterset_class, "page")
         errors = filters.parameter_errors(request.GET, accepted, filterset=filterset)
         page_number = request.GET.get("page", "1")

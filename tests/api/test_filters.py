@@ -674,7 +674,7 @@ def fields_reached_by(filterset: type[django_filters.FilterSet]) -> set[str]:
         reached |= METHOD_FILTER_FIELDS.get((filterset.__name__, name), set())
         through = getattr(declared, "through", None)
         if through is not None:
-            query = through(["probe"]).query  # an EXISTS over the linking rows
+            query = through(["probe"], None).query  # an EXISTS over the linking rows
             tables = {table.table_name for table in query.alias_map.values()}
             reached |= {
                 field.name

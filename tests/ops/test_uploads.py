@@ -31,11 +31,13 @@ def organisations_csv(count: int) -> bytes:
 def zip_bomb(member: str, unpacked: int) -> bytes:
     """A small zip whose one member unpacks to ``unpacked`` bytes of zeros."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        with archive.open(member, "w", force_zip64=True) as out:
-            chunk = b"\0" * (1024 * 1024)
-            for _ in range(unpacked // len(chunk)):
-                out.write(chunk)
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        archive.open(member, "w", force_zip64=True) as out,
+    ):
+        chunk = b"\0" * (1024 * 1024)
+        for _ in range(unpacked // len(chunk)):
+            out.write(chunk)
     return buffer.getvalue()
 
 

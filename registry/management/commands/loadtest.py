@@ -41,6 +41,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", default=None, help="Makes the mix of requests repeatable.")
         parser.add_argument("--json", action="store_true", help="End with one JSON line.")
+        parser.add_argument(
+            "--outage",
+            action="store_true",
+            help="The database will be stopped during the run: a 503 with Retry-After is "
+            "waited out, not counted among the 5xx (a 500 still fails the run).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["seconds"] <= 0 or options["concurrency"] < 1 or options["records"] < 1:
@@ -50,6 +56,7 @@ class Command(BaseCommand):
             plan = loadtest.prepare(url, options["token"], options["records"], self.stdout.write)
         except loadtest.LoadTestError as error:
             raise CommandError(str(error)) from None
+        plan.outage = options["outage"]
         self.stdout.write(
             f"loading {url} for {options['seconds']:g} s with {options['concurrency']} workers; "
             f"writing {', '.join(target.public_id for target in plan.targets)}"
