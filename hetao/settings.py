@@ -186,7 +186,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -218,8 +218,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": os.environ.get("REGISTRY_CACHE_DIR") or str(BASE_DIR / "var" / "cache"),
-            # A counter per client address and per token; culling drops a random third.
-            "OPTIONS": {"MAX_ENTRIES": 5000},
+            # A counter per client address and per token. Each write lists the directory, so
+            # it stays small: past 1,000 files a random third goes (REDIS_URL for more).
+            "OPTIONS": {"MAX_ENTRIES": 1000},
         }
     }
 
@@ -330,11 +331,13 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = envint("REGISTRY_LOGIN_FAILURE_LIMIT", 5)
-AXES_COOLOFF_TIME = timedelta(minutes=envint("REGISTRY_LOGIN_COOLOFF_MINUTES", 15))
-if AXES_FAILURE_LIMIT < 1 or AXES_COOLOFF_TIME < timedelta(minutes=1):
+_cool_off_minutes = envint("REGISTRY_LOGIN_COOLOFF_MINUTES", 15)
+# No cool-off would be a lock for ever, until a zone editor clears it.
+if AXES_FAILURE_LIMIT < 1 or _cool_off_minutes < 1:
     raise ImproperlyConfigured(
         "REGISTRY_LOGIN_FAILURE_LIMIT and REGISTRY_LOGIN_COOLOFF_MINUTES must be at least 1"
     )
+AXES_COOLOFF_TIME = timedelta(minutes=_cool_off_minutes)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True  # a curator who mistyped, then got in, starts again from nought
 AXES_ENABLE_ACCESS_FAILURE_LOG = True  # every failure, kept after a lock is cleared

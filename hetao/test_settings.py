@@ -15,6 +15,16 @@ STORAGES = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_AUTOREFRESH = True
 
+# Each test process keeps its cache to itself: the API tests clear it around every test, and
+# xdist workers sharing var/cache would clear each other's throttle counters.
+# tests/ops/test_brute_force.py checks the shared caches production uses.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+# Off, as django-axes advises for tests: its backend refuses an authenticate() without a request,
+# which Django's test Client.login and tests/test_commands.py make. force_login needs none;
+# tests/ops/test_brute_force.py turns axes on and signs in through the admin's form.
+AXES_ENABLED = False
+
 # Connections end with each request: the live server's request threads wait on keep-alive
 # browser connections, and one holding a database connection at the end of the run would stop
 # pytest-django from dropping the test database ("being accessed by other users").

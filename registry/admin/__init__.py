@@ -4,7 +4,7 @@ registry/workflow.py. Importing the modules registers their ModelAdmins."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from registry.admin import accounts, base, records, review  # noqa: F401
+from registry.admin import accounts, base, lockouts, records, review  # noqa: F401
 
 admin.site.site_header = _("Hetao Registry — curators")
 admin.site.site_title = _("Hetao Registry")

@@ -1,4 +1,5 @@
-"""``Authorization: Bearer <token>`` against ApiToken (hashed at rest, scoped, expiring)."""
+"""``Authorization: Bearer <token>`` against ApiToken (hashed at rest, scoped, expiring); an
+address that keeps sending refused tokens is throttled before its tokens are looked up."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from registry.api.throttling import BadTokenThrottle
 from registry.models import ApiToken
 
 # Writing last_used_at on every request would turn reads into writes; a minute is precise enough.
@@ -28,8 +30,14 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(_("Send Authorization: Bearer <token>."))
         if len(header) != 2:
             raise exceptions.AuthenticationFailed(_("Send Authorization: Bearer <token>."))
+        guesses = BadTokenThrottle()
+        if guesses.exhausted(request):
+            # DRF joins the detail with "Expected available in N seconds.": a str, not lazy.
+            refusal = str(_("Too many refused tokens came from your address."))
+            raise exceptions.Throttled(guesses.wait(), refusal)
         token = ApiToken.authenticate(header[1])
         if token is None or not token.user.is_active:
+            guesses.record_failure(request)
             raise exceptions.AuthenticationFailed(_("The token is unknown, expired or revoked."))
         now = timezone.now()
         if token.last_used_at is None or now - token.last_used_at > LAST_USED_PRECISION:

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import get_user_model
@@ -350,6 +351,38 @@ BUILDERS: dict[str, Callable[[], models.Model]] = {
             curating_section=Section.HONG_KONG,
         )
     ),
+    # django-axes' sign-in records (registry/admin/lockouts.py), one username each.
+    "axes.AccessAttempt": _sequenced(
+        lambda n: AccessAttempt.objects.create(
+            username=f"user{n}",
+            ip_address="203.0.113.7",
+            user_agent="test",
+            http_accept="*/*",
+            path_info="/admin/login/",
+            get_data="",
+            post_data="",
+            failures_since_start=n % 7 + 1,
+        )
+    ),
+    "axes.AccessFailureLog": _sequenced(
+        lambda n: AccessFailureLog.objects.create(
+            username=f"user{n}",
+            ip_address="203.0.113.7",
+            user_agent="test",
+            http_accept="*/*",
+            path_info="/admin/login/",
+            locked_out=n % 2 == 0,
+        )
+    ),
+    "axes.AccessLog": _sequenced(
+        lambda n: AccessLog.objects.create(
+            username=f"user{n}",
+            ip_address="203.0.113.7",
+            user_agent="test",
+            http_accept="*/*",
+            path_info="/admin/login/",
+        )
+    ),
 }
 
 # Queries per changelist page, whatever its length: (as the superuser, as a Hong Kong curator).
@@ -377,6 +410,11 @@ PINNED_QUERIES: dict[str, tuple[int, int | None]] = {
     # loads none (the superuser's action checkboxes are labelled with str(change_request)).
     "registry.ChangeRequest": (5, 8),
     "registry.ChangeEvent": (5, 8),  # + the distinct resources for the resource filter
+    # The sign-in records are the zone editors' alone. + the distinct paths for the path
+    # filter, + date hierarchy.
+    "axes.AccessAttempt": (7, None),
+    "axes.AccessFailureLog": (7, None),
+    "axes.AccessLog": (7, None),
 }
 
 
