@@ -613,6 +613,8 @@ class _Loader:
 
     # -- one method per resource, in dependency order ---------------------------------------
     def run(self) -> LoadReport:
+        # Every resource of the dump is named in the report, with 0 if none of it was loaded.
+        self.report.created = dict.fromkeys(self.manifest.resources, 0)
         self.reference()
         self.organisations()
         self.facilities()
@@ -771,12 +773,24 @@ class _Loader:
         obj.save()
 
     def outputs(self) -> None:
+        """Each output with its project. ``Output.project`` is required, and a published
+        output of a project the public may not see (retracted, back in draft) is dumped with
+        ``"project": null``: such an output cannot be stored, so it is left out and named in
+        the report, and the rest of the dump loads."""
         for row in self.rows("outputs"):
-            obj = self.curated(Output, row)
-            obj.project = self.ref(Project, row.get("project"), f"{row['id']} project")
-            if obj.project is None:
-                self.report.skipped.append(f"{row['id']}: an output needs its project")
+            where = row["id"]
+            if not row.get("project"):
+                self.report.skipped.append(
+                    f"{where}: an output needs its project, and the dump names none "
+                    "(the project is not published)"
+                )
                 continue
+            project = self.ref(Project, row["project"], f"{where} project")
+            if project is None:
+                self.report.skipped.append(f"{where}: an output needs its project")
+                continue
+            obj = self.curated(Output, row)
+            obj.project = project
             self.saved(Output, obj, "outputs")
 
     def flows(self) -> None:

@@ -21,9 +21,11 @@ def blocked_by_the_policy(page: Page) -> list[str]:
     reports: list[str] = []
     page.on(
         "console",
-        lambda message: reports.append(f"{page.url}: {message.text}")
-        if "Content Security Policy" in message.text
-        else None,
+        lambda message: (
+            reports.append(f"{page.url}: {message.text}")
+            if "Content Security Policy" in message.text
+            else None
+        ),
     )
     return reports
 
