@@ -159,7 +159,9 @@ class CuratedResource(resources.ModelResource):
         try:
             uploads.check_rows(len(dataset))
         except ValidationError as exc:
-            # import-export reports an exception here as the import's error, nothing written.
+            # import-export reports an exception here as the import's error, then goes on to
+            # the rows: there are none left to go on to.
+            del dataset[0 : len(dataset)]
             raise ValueError(exc.messages[0]) from None
 
     def get_instance(self, instance_loader: Any, row: dict) -> CuratedRecord | None:

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 import zipfile
+from functools import partial
+from pathlib import Path
 
 import pytest
 import tablib
@@ -16,6 +21,7 @@ from registry.models import Organisation
 
 pytestmark = pytest.mark.django_db
 
+ROOT = Path(__file__).resolve().parents[2]
 IMPORT = "admin:registry_organisation_import"
 ROR_IMPORT = "admin:registry_organisation_import_ror"
 CSV, XLSX = "0", "1"
@@ -112,3 +118,67 @@ def test_a_json_body_nested_deeper_than_any_record_is_a_400_problem(
     )
     assert response.status_code == 400, response.content[:300]
     assert "nests deeper than 20 levels" in response.json()["detail"]
+
+
+# Run in a fresh process (a registry of its own on SQLite), so that its peak memory is the
+# upload's alone: files at the caps are built first, then the peak is reset (Linux's
+# clear_refs) and each is posted to the admin's import as a curator would.
+MEMORY_PROBE = r"""
+import gc, io, resource, zipfile, tablib
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+def status(field):
+    for line in open("/proc/self/status"):
+        if line.startswith(field):
+            return int(line.split()[1]) / 1024
+
+headers = ["name_en", "kind", "jurisdiction", "country", "city"]
+csv = tablib.Dataset(headers=headers)
+for n in range(100_000):
+    csv.append([f"Lab {n} " + "x" * 60, "university", "hong_kong", "HK", "Hong Kong"])
+csv = csv.export("csv").encode()[: settings.REGISTRY_UPLOAD_MAX_BYTES]
+csv = csv[: csv.rfind(b"\n") + 1]
+xlsx = tablib.Dataset(headers=headers)
+for n in range(115_000):
+    xlsx.append([f"Lab {n} " + "y" * 120, "university", "hong_kong", "HK", "Hong Kong"])
+xlsx = xlsx.export("xlsx")
+unpacked = sum(i.file_size for i in zipfile.ZipFile(io.BytesIO(xlsx)).infolist())
+assert unpacked <= settings.REGISTRY_UPLOAD_MAX_UNZIPPED_BYTES, unpacked
+user = get_user_model().objects.create(username="probe", is_staff=True, is_superuser=True)
+client = Client()
+client.force_login(user)
+client.get("/admin/registry/organisation/import/")
+for name, data, fmt in (("at-cap.csv", csv, "0"), ("at-cap.xlsx", xlsx, "1")):
+    gc.collect()
+    open("/proc/self/clear_refs", "w").write("5")
+    resting = status("VmRSS:")
+    page = client.post("/admin/registry/organisation/import/",
+        {"import_file": SimpleUploadedFile(name, data), "format": fmt, "resource": "0"})
+    assert page.status_code == 200 and b"Split it" in page.content, page.content[-500:]
+    print(name, len(data), round(status("VmHWM:") - resting))
+"""
+
+
+def test_uploads_at_the_caps_grow_a_worker_by_less_than_200_mib(tmp_path):
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "REGISTRY_"))},
+        "DJANGO_SETTINGS_MODULE": "hetao.settings",
+        "DJANGO_SECRET_KEY": "memory-probe-" + "x" * 40,
+        "DJANGO_DEBUG": "1",
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'probe.sqlite3'}",
+        "REGISTRY_CACHE_DIR": str(tmp_path / "cache"),
+    }
+    run = partial(subprocess.run, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    migrated = run([sys.executable, "manage.py", "migrate", "-v0"])
+    assert migrated.returncode == 0, migrated.stderr[-2000:]
+    probe = run([sys.executable, "manage.py", "shell", "-c", MEMORY_PROBE])
+    assert probe.returncode == 0, probe.stdout[-2000:] + probe.stderr[-3000:]
+    rows = [line.split() for line in probe.stdout.splitlines() if line.startswith("at-cap.")]
+    grown = {name: int(mib) for name, _size, mib in rows}
+    assert set(grown) == {"at-cap.csv", "at-cap.xlsx"}, probe.stdout
+    print("MiB above resting, per upload at the caps:", grown)
+    assert max(grown.values()) < 200, grown
