@@ -120,6 +120,21 @@ NEW_PARTS = {
 }
 
 
+def test_a_change_saved_without_a_reason_shows_a_blank_reason_not_none(
+    client, shenzhen_curator
+) -> None:
+    facility = shenzhen_facility()
+    client.force_login(shenzhen_curator)
+    save_change_form(client, facility, name_en="Shenzhen Bay Laboratory (Futian)")
+
+    page = client.get(admin_url(facility, "history", facility.pk)).content.decode()
+
+    assert stored(facility).history.first().history_change_reason is None
+    compact = page.replace("\n", "").replace(" ", "")
+    latest = compact.split("<tbody>", 1)[1].split("<tr")[1]  # the curator's save
+    assert "sz-curator" in latest and "<td>None</td>" not in latest
+
+
 @pytest.mark.parametrize("part", sorted(NEW_PARTS))
 def test_a_part_added_on_a_records_change_form_is_attributed_to_the_curator(
     client, hong_kong_curator, part
