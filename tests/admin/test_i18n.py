@@ -60,6 +60,30 @@ def publish_selected(client: Client, records: list[Facility], headers: dict[str,
     return client.post(url(Facility, "changelist"), data, headers=headers)
 
 
+# The third-party pages a curator works in: what they show of import-export's and
+# simple-history's own strings (neither ships a 繁體 catalogue; locale/ carries them).
+THIRD_PARTY_PAGES = {
+    "import": ("File to import", "Format", "Submit", "This importer will import the following"),
+    "export": ("Format", "Submit", "This exporter will export the following fields"),
+    "history": ("Date/time", "Changed by", "Change reason", "Changes", "Comment", "Object"),
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("view", sorted(THIRD_PARTY_PAGES))
+@pytest.mark.parametrize("headers", [SIMPLIFIED, TRADITIONAL], ids=["zh-hans", "zh-hant"])
+def test_the_import_export_and_history_pages_speak_the_curator_s_script(
+    client, zone_editor, view, headers
+):
+    facility = FacilityFactory(name_en="Loop Lab")
+    client.force_login(zone_editor)
+    address = url(facility, view, facility.pk) if view == "history" else url(Facility, view)
+    shown = re.sub(r"<[^>]+>", " ", page(client, address, headers))
+
+    left = [text for text in THIRD_PARTY_PAGES[view] if text in shown]
+    assert left == [], f"English left on the {view} page: {left}"
+
+
 # -- the admin, read by curators --------------------------------------------------------------
 
 
