@@ -172,6 +172,15 @@ class OrganisationAdmin(TabularImportExport, CuratedRecordAdmin):
     resource_classes = (OrganisationResource,)
     change_list_template = "admin/registry/organisation_change_list.html"
 
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> Any:
+        # The ROR upload is the zone editors' (import_ror_view refuses anyone else): offered
+        # only to those who may use it.
+        extra_context = {
+            **(extra_context or {}),
+            "can_import_ror": access.can_import_ror(request.user),
+        }
+        return super().changelist_view(request, extra_context)
+
     def get_urls(self) -> list:
         return [
             path(

@@ -71,3 +71,15 @@ def test_a_section_curator_cannot_import_ror_records(client, hong_kong_curator):
     response = client.post(reverse(URL), {"files": [upload("02zhqgq86.json")]})
     assert response.status_code == 403
     assert not Organisation.objects.exists()
+
+
+def test_the_organisation_list_offers_the_ror_upload_only_to_those_who_may_use_it(
+    client, zone_editor, hong_kong_curator
+):
+    upload_link = f'href="{reverse(URL)}"'
+    changelist = reverse("admin:registry_organisation_changelist")
+    client.force_login(zone_editor)
+    assert upload_link in client.get(changelist).content.decode()
+    client.force_login(hong_kong_curator)
+    page = client.get(changelist).content.decode()
+    assert upload_link not in page and "Import ROR records" not in page
