@@ -17,6 +17,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.formats import localize
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -80,6 +81,12 @@ TRANSITION_LABELS = {
     "retract": _("Retract"),
     "reopen": _("Reopen as draft"),
 }
+
+
+def named(record: Any) -> str:
+    """A record in a message: its kind first, so that the admin's ``capfirst`` on messages
+    never turns the public id into "Fac-…" (public ids are lower case)."""
+    return f"{capfirst(record._meta.verbose_name)} {record.public_id}"
 
 
 class CuratedRecordForm(forms.ModelForm):
@@ -252,7 +259,7 @@ class CuratedRecordAdmin(SimpleHistoryAdmin):
                 getattr(workflow, name)(record, user=request.user, **kwargs)
                 done += 1
             except workflow.WorkflowError as error:
-                failed.append(f"{record.public_id}: {error}")
+                failed.append(f"{named(record)}: {error}")
         if done:
             self.message_user(
                 request,
@@ -387,7 +394,7 @@ class CuratedRecordAdmin(SimpleHistoryAdmin):
                 else:
                     self.message_user(
                         request,
-                        f"{record.public_id}: {TRANSITION_LABELS[transition]} ✓",
+                        f"{named(record)}: {TRANSITION_LABELS[transition]} ✓",
                         messages.SUCCESS,
                     )
                     return HttpResponseRedirect(change_url)

@@ -53,6 +53,17 @@ def test_a_shenzhen_curator_submits_a_draft_for_review_with_the_submit_button(
     assert (latest.history_user, latest.history_change_reason) == (shenzhen_curator, "submit")
 
 
+def test_the_message_after_a_transition_shows_the_public_id_as_it_is(client, shenzhen_curator):
+    draft = shenzhen_project(Publication.DRAFT)
+    client.force_login(shenzhen_curator)
+
+    page = client.post(transition_url(draft, "submit"), follow=True).content.decode()
+
+    # The admin capitalises each message's first letter: the kind comes first, not the id.
+    assert f"Project {draft.public_id}: Submit for review ✓" in page
+    assert draft.public_id.capitalize() not in page
+
+
 def test_the_curator_who_submitted_a_record_gets_no_publish_button_and_cannot_publish_it(
     client, shenzhen_curator
 ) -> None:
