@@ -344,6 +344,9 @@ class Tally:
     statuses: dict[str, Counter] = field(default_factory=lambda: {k: Counter() for k in KINDS})
     latencies: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
     writes: list[Write] = field(default_factory=list)
+    # PATCHes answered 503 while the database went away: the commit may or may not have
+    # happened before the connection died (an outage run only), so either outcome is right.
+    uncertain: list[Write] = field(default_factory=list)
     proposals: int = 0  # 202: the record was published meanwhile; a change request waits
     gave_up: int = 0  # writes that met a 412 WRITE_TRIES times in a row
     throttled_seconds: float = 0.0
@@ -358,6 +361,7 @@ class Tally:
             self.statuses[kind].update(other.statuses[kind])
             self.latencies[kind].extend(other.latencies[kind])
         self.writes += other.writes
+        self.uncertain += other.uncertain
         self.proposals += other.proposals
         self.gave_up += other.gave_up
         self.throttled_seconds += other.throttled_seconds
@@ -479,7 +483,10 @@ class Worker(threading.Thread):
             )
             if answer.status == 412 or answer.status == 429:
                 continue  # someone wrote since the read (or throttled): read again
-            if answer.status == 202:
+            if answer.status == 503 and self.plan.outage:
+                version = read.body["version"] + 1
+                self.tally.uncertain.append(Write(target.public_id, version, value))
+            elif answer.status == 202:
                 self.tally.proposals += 1
             elif 200 <= answer.status < 300:
                 self.wrote(target, read.body["version"], value, answer)
@@ -539,6 +546,12 @@ class Report:
         return self.statuses[503] if self.outage else 0
 
     @property
+    def landed(self) -> int:
+        """Writes the database holds: the 2xx ones, and in an outage run any answered 503
+        that committed before its connection died."""
+        return sum(record.get("landed", record["writes"]) for record in self.records)
+
+    @property
     def lost_updates(self) -> int:
         return len(self.tally.wrong_answers) + sum(record["lost"] for record in self.records)
 
@@ -566,8 +579,8 @@ class Report:
             failures.append(f"5xx answers: {self.server_errors}")
         if self.lost_updates:
             failures.append(f"lost updates: {self.lost_updates}")
-        if self.history_rows != self.writes:
-            failures.append(f"history rows {self.history_rows} for {self.writes} 2xx writes")
+        if self.history_rows != self.landed:
+            failures.append(f"history rows {self.history_rows} for {self.landed} stored writes")
         if self.tally.transport:
             failures.append(f"requests without an answer: {len(self.tally.transport)}")
         if self.tally.crashes:
@@ -611,7 +624,9 @@ class Report:
             "records_added": self.created,
             "lost_updates": self.lost_updates,
             "history_rows": self.history_rows,
-            "history_minus_writes": self.history_rows - self.writes,
+            "landed": self.landed,
+            "uncertain_writes": len(self.tally.uncertain),
+            "history_minus_writes": self.history_rows - self.landed,
             "latency": self.latency(),
             "records": self.records,
             "problems": self.problems,
@@ -642,7 +657,13 @@ class Report:
             f"{len(self.records)} records ({data['writes_given_up']} given up after "
             f"{WRITE_TRIES} 412s, {data['proposals']} change requests)",
             f"  lost updates {data['lost_updates']}",
-            f"  history rows {data['history_rows']} vs 2xx writes {data['writes']}: "
+            f"  history rows {data['history_rows']} vs stored writes {data['landed']}"
+            + (
+                f" ({data['writes']} answered 2xx, {data['uncertain_writes']} answered 503)"
+                if self.outage
+                else ""
+            )
+            + ": "
             + (
                 "equal"
                 if not data["history_minus_writes"]
@@ -680,7 +701,7 @@ def run(plan: Plan, *, seconds: float, concurrency: int, seed: str | None = None
     # A fresh connection for the check: the one ``prepare`` used may have died with a
     # database restart during the run (an outage run does exactly that).
     connection.close()
-    records, problems = check(plan.targets, tally.writes)
+    records, problems = check(plan.targets, tally.writes, tally.uncertain if plan.outage else None)
     return Report(
         url=plan.url,
         database=connection.vendor,
@@ -694,14 +715,20 @@ def run(plan: Plan, *, seconds: float, concurrency: int, seed: str | None = None
     )
 
 
-def check(targets: list[Target], writes: list[Write]) -> tuple[list[dict[str, Any]], list[str]]:
+def check(
+    targets: list[Target], writes: list[Write], uncertain: list[Write] | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Each record written as the database holds it now, against the 2xx PATCHes: its lost
-    updates and the history rows the run added (queries: 2 a record)."""
+    updates and the history rows the run added (queries: 2 a record). A PATCH answered 503
+    during an outage (``uncertain``) may have landed or not; every 2xx one must have, and
+    every history row must stand for a stored write. ``uncertain`` None: no outage, every
+    stored write answered 2xx."""
     records, problems = [], []
     for target in targets:
         mine = sorted(
             (w for w in writes if w.public_id == target.public_id), key=lambda w: w.version
         )
+        maybe = [w for w in uncertain or () if w.public_id == target.public_id]
         stored = target.model.objects.filter(pk=target.pk).values("version", target.column).first()
         history = target.model.history.filter(id=target.pk).count() - target.history
         lost = 0
@@ -710,24 +737,35 @@ def check(targets: list[Target], writes: list[Write]) -> tuple[list[dict[str, An
             lost = len(mine)
         else:
             expected = target.version + len(mine)
-            if stored["version"] != expected:
+            if not expected <= stored["version"] <= expected + len(maybe):
                 lost += abs(stored["version"] - expected)
                 problems.append(
                     f"{target.public_id}: version {stored['version']}, but {target.version} at the "
                     f"start plus {len(mine)} 2xx PATCHes is {expected}"
+                    + (f" (and {len(maybe)} answered 503)" if maybe else "")
                 )
             versions = [w.version for w in mine]
             if len(set(versions)) != len(versions):
                 problems.append(f"{target.public_id}: two 2xx PATCHes answered one version")
-            if mine and stored[target.column] != mine[-1].value:
+            landed_after = stored["version"] > (mine[-1].version if mine else target.version)
+            if landed_after and stored[target.column] not in {w.value for w in maybe}:
+                lost += 1
+                problems.append(
+                    f"{target.public_id}: stores {stored[target.column]!r}, written by no PATCH"
+                )
+            elif not landed_after and mine and stored[target.column] != mine[-1].value:
                 lost += 1
                 problems.append(
                     f"{target.public_id}: stores {stored[target.column]!r}, but the last 2xx "
                     f"PATCH (version {mine[-1].version}) wrote {mine[-1].value!r}"
                 )
-        if history != len(mine):
+        landed = (
+            len(mine) if uncertain is None or stored is None else stored["version"] - target.version
+        )
+        if history != landed:
             problems.append(
-                f"{target.public_id}: {history} history rows added for {len(mine)} 2xx PATCHes"
+                f"{target.public_id}: {history} history rows added for {landed} stored writes "
+                f"({len(mine)} answered 2xx)"
             )
         records.append(
             {
@@ -736,6 +774,7 @@ def check(targets: list[Target], writes: list[Write]) -> tuple[list[dict[str, An
                 "initial_version": target.version,
                 "stored_version": None if stored is None else stored["version"],
                 "history_rows": history,
+                "landed": landed,
                 "lost": lost,
             }
         )

@@ -140,6 +140,7 @@ def test_the_check_finds_two_writes_from_one_etag_and_a_write_overwritten(hong_k
             "initial_version": 1,
             "stored_version": 2,
             "history_rows": 1,
+            "landed": 2,
             "lost": 1,
         },
         {
@@ -148,12 +149,42 @@ def test_the_check_finds_two_writes_from_one_etag_and_a_write_overwritten(hong_k
             "initial_version": 1,
             "stored_version": 2,
             "history_rows": 1,
+            "landed": 1,
             "lost": 1,
         },
     ]
     assert len(problems) == 4, problems  # version, one version twice, history; the text
     tally = loadtest.Tally(writes=writes)
     report = loadtest.Report("http://x", "sqlite", 1.0, 1, records, tally, problems=problems)
-    assert report.failures() == ["lost updates: 2", "history rows 2 for 3 2xx writes"]
+    assert report.failures() == ["lost updates: 2", "history rows 2 for 3 stored writes"]
     tally.statuses["patch"][500] += 1
     assert report.failures()[0] == "5xx answers: 1"
+
+
+@pytest.mark.django_db
+def test_in_an_outage_a_write_answered_503_may_have_landed_but_a_2xx_one_must_have(
+    hong_kong_partner_org,
+):
+    """A PATCH answered 503 while the database went away may have committed before its
+    connection died: either outcome passes, as long as every 2xx write is stored and every
+    history row stands for a stored write. A 2xx write missing still fails."""
+    landed, vanished = (
+        FacilityFactory(publication=Publication.DRAFT, owner=hong_kong_partner_org)
+        for _ in range(2)
+    )
+    targets = [loadtest.Target("facilities", record.public_id) for record in (landed, vanished)]
+    assert all(target.snapshot() for target in targets)
+    landed.description_en = "answered 503"
+    landed.save()  # version 2: the 503'd write committed after all
+    uncertain = [
+        loadtest.Write(landed.public_id, 2, "answered 503"),
+        loadtest.Write(vanished.public_id, 2, "answered 503 too"),  # and did not commit
+    ]
+
+    records, problems = loadtest.check(targets, [], uncertain)
+
+    assert problems == []
+    assert [(r["landed"], r["history_rows"], r["lost"]) for r in records] == [(1, 1, 0), (0, 0, 0)]
+    claimed = [loadtest.Write(vanished.public_id, 2, "a 2xx that is not there")]
+    records, problems = loadtest.check(targets, claimed, uncertain)
+    assert records[1]["lost"] >= 1 and problems
