@@ -11,11 +11,61 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import localize
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import access, workflow
 from registry.models import CURATED_MODELS, ChangeEvent, ChangeRequest
+
+
+def shown(field: Any, value: Any) -> str:
+    """A value as a curator reads it: a choice's label, a related record's name and public id,
+    a date or number in the reader's format, a list joined; "—" for nothing."""
+    if field is None:
+        return "—" if value in (None, "", [], {}) else str(value)
+    if field.many_to_many or field.is_relation:
+        ids = value if isinstance(value, list) else [value]
+        related = field.related_model._base_manager.filter(pk__in=[i for i in ids if i])
+        return (
+            "; ".join(
+                f"{item} ({item.public_id})" if hasattr(item, "public_id") else str(item)
+                for item in related
+            )
+            or "—"
+        )
+    if value in (None, "", [], {}):
+        return "—"
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(value, list):
+        return "; ".join(str(item) for item in value)
+    if isinstance(value, bool):
+        return str(_("yes") if value else _("no"))
+    try:
+        value = field.to_python(value)
+    except ValidationError:
+        return str(value)
+    return str(localize(value))
+
+
+def comparison_rows(change_request: ChangeRequest) -> list[tuple[str, str, str]]:
+    """(field label, current value, proposed value) for each field the request would change,
+    as a curator reads them (workflow.proposed_changes gives the stored values)."""
+    record = change_request.target
+    by_name = {
+        field.name: field for field in record._meta.get_fields() if hasattr(field, "attname")
+    }
+    by_name.update({field.attname: field for field in by_name.values()})
+    rows = []
+    for name, current, proposed in workflow.proposed_changes(change_request):
+        field = by_name.get(name)
+        if field is not None and field.many_to_many:
+            current = list(getattr(record, field.name).values_list("pk", flat=True))
+        label = capfirst(field.verbose_name) if field is not None else name
+        rows.append((str(label), shown(field, current), shown(field, proposed)))
+    return rows
 
 
 class DecisionForm(forms.Form):
@@ -61,6 +111,11 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return access.can_delete(request.user, obj)
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Nothing on a change request is edited by hand: it is decided with the buttons of
+        # its page (decide_view), so the page is read-only and has no Save buttons.
+        return False
+
     def get_urls(self) -> list:
         return [
             path(
@@ -85,11 +140,20 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
             target = change_request.target
             extra.update(
                 {
-                    "comparison": workflow.proposed_changes(change_request),
+                    "comparison": comparison_rows(change_request),
                     "target": target,
+                    "target_url": reverse(
+                        f"admin:{target._meta.app_label}_{target._meta.model_name}_change",
+                        args=[target.pk],
+                    ),
                     "target_moved_on": target.version != change_request.base_version,
                     "can_decide": change_request.state == ChangeRequest.State.OPEN
                     and access.curates(request.user, target),
+                    "deciders": _(
+                        "Curators of the %(section)s section and zone editors decide this "
+                        "request."
+                    )
+                    % {"section": target.get_curating_section_display()},
                     "decision_form": DecisionForm(),
                 }
             )

@@ -10,7 +10,7 @@ import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 
-from registry.models import ChangeRequest, CuratedRecord, Publication, Section
+from registry.models import ChangeRequest, CuratedRecord, Facility, Publication, Section
 from tests.admin.helpers import messages_of, stored
 from tests.factories import FacilityFactory, OrganisationFactory, ProjectFactory
 
@@ -119,17 +119,72 @@ def test_a_change_request_shows_the_proposed_values_beside_the_current_ones(
 
     assert response.status_code == 200
     assert response.context["comparison"] == [
-        ("name_en", "Loop Robotics Laboratory", "Loop Robotics Lab"),
-        ("name_zh_hant", "", "河套機械人實驗室"),
+        ("Name (English)", "Loop Robotics Laboratory", "Loop Robotics Lab"),
+        ("Name (Traditional Chinese)", "—", "河套機械人實驗室"),
     ]
     page = response.content.decode()
     assert (
-        '<tr><th scope="row">name_en</th><td>Loop Robotics Laboratory</td>'
+        '<tr><th scope="row">Name (English)</th><td>Loop Robotics Laboratory</td>'
         "<td>Loop Robotics Lab</td></tr>"
     ) in page
     assert response.context["can_decide"] is True
     assert decide_url(change_request, "approve") in page
     assert decide_url(change_request, "reject") in page
+
+
+def test_a_change_request_shows_labels_choices_dates_and_related_records_as_curators_read_them(
+    client, hong_kong_curator, hong_kong_partner, owned_lab
+) -> None:
+    host = OrganisationFactory(name_en="Loop Host University")
+    change_request = propose(
+        owned_lab,
+        hong_kong_partner,
+        kind=Facility.Kind.PILOT_PLATFORM,
+        opened_on="2021-03-01",
+        hosts=[host.pk],
+        sources=["https://a.example/1", "https://a.example/2"],
+    )
+    client.force_login(hong_kong_curator)
+
+    rows = dict(
+        (label, proposed)
+        for label, _current, proposed in client.get(request_url(change_request)).context[
+            "comparison"
+        ]
+    )
+
+    assert rows["Kind"] == str(Facility.Kind.PILOT_PLATFORM.label)
+    assert rows["Opened on"] == "March 1, 2021"
+    assert rows["Host organisations"] == f"Loop Host University ({host.public_id})"
+    assert rows["Sources"] == "https://a.example/1; https://a.example/2"
+
+
+def test_a_curator_of_the_other_section_reads_who_decides_and_gets_no_save_button(
+    client, shenzhen_curator, hong_kong_partner, owned_lab
+) -> None:
+    change_request = propose(owned_lab, hong_kong_partner, name_en="Loop Robotics Lab")
+    client.force_login(shenzhen_curator)
+
+    response = client.get(request_url(change_request))
+
+    page = response.content.decode()
+    assert response.context["can_decide"] is False
+    assert "Curators of the Hong Kong section and zone editors decide this request." in page
+    assert "You do not curate that section" in page
+    assert 'name="_save"' not in page and 'name="_continue"' not in page
+    assert decide_url(change_request, "approve") not in page
+
+
+def test_a_change_request_links_to_its_record(
+    client, hong_kong_curator, hong_kong_partner, owned_lab
+):
+    change_request = propose(owned_lab, hong_kong_partner, name_en="Loop Robotics Lab")
+    client.force_login(hong_kong_curator)
+
+    page = client.get(request_url(change_request)).content.decode()
+
+    assert reverse("admin:registry_facility_change", args=(owned_lab.pk,)) in page
+    assert 'name="_save"' not in page  # decided with its buttons, never saved by hand
 
 
 def test_a_change_request_warns_when_the_record_changed_since_it_was_proposed(
