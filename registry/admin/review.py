@@ -150,8 +150,7 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
                     "can_decide": change_request.state == ChangeRequest.State.OPEN
                     and access.curates(request.user, target),
                     "deciders": _(
-                        "Curators of the %(section)s section and zone editors decide this "
-                        "request."
+                        "Curators of the %(section)s section and zone editors decide this request."
                     )
                     % {"section": target.get_curating_section_display()},
                     "decision_form": DecisionForm(),
@@ -184,7 +183,8 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
         )
 
     def queue_view(self, request: HttpRequest) -> HttpResponse:
-        """Records in review (one query per kind of record) and open change requests (one)."""
+        """Records in review (one query per kind of record) and open change requests (one,
+        and one per kind of record they are for)."""
         if not access.actor_for(request.user).is_curator:
             raise PermissionDenied
         sections = []
@@ -196,11 +196,19 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
             )
             if in_review:
                 sections.append((model._meta, in_review))
-        open_requests = (
+        # Each request's record, to name it by its name and public id: one query per kind.
+        open_requests = list(
             ChangeRequest.objects.filter(state=ChangeRequest.State.OPEN)
             .select_related("target_type", "created_by")
+            .prefetch_related("target")
             .order_by("created_at")[:200]
         )
+        for change_request in open_requests:
+            target = change_request.target
+            change_request.record_url = target and reverse(
+                f"admin:{target._meta.app_label}_{target._meta.model_name}_change",
+                args=[target.pk],
+            )
         context = {
             **self.admin_site.each_context(request),
             "title": _("Review queue"),

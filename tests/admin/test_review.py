@@ -84,6 +84,9 @@ def test_the_review_queue_lists_records_in_review_and_open_change_requests(
     assert project_in_review.public_id in page
     assert request_url(open_request) in page
     assert request_url(closed_request) not in page
+    # The request names its record by name and public id, with a link to it.
+    record_link = reverse("admin:registry_facility_change", args=(owned_lab.pk,))
+    assert f'<a href="{record_link}">Loop Robotics Laboratory</a> ({owned_lab.public_id})' in page
 
 
 def test_the_admin_index_links_to_the_review_queue(client, shenzhen_curator) -> None:
