@@ -92,7 +92,9 @@ def named(record: Any) -> str:
 class CuratedRecordForm(forms.ModelForm):
     """Carries the version the curator loaded; a save based on an older version is refused."""
 
-    expected_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    expected_version = forms.IntegerField(
+        label=_("expected version"), widget=forms.HiddenInput, required=False
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

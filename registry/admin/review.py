@@ -87,14 +87,16 @@ class ChangeRequestAdmin(SimpleHistoryAdmin):
         "created_at",
         "decided_by",
     )
-    list_filter = ("state", "target_type")
+    # Only the kinds of record that have change requests (not every content type there is).
+    list_filter = ("state", ("target_type", admin.RelatedOnlyFieldListFilter))
     search_fields = ("=id", "created_by__username", "comment")
     list_select_related = ("target_type", "created_by", "decided_by")
-    readonly_fields = (
+    # The proposed values are shown field by field above the form (comparison_rows), not as
+    # their stored JSON.
+    fields = readonly_fields = (
         "target_type",
         "target_id",
         "base_version",
-        "proposed",
         "state",
         "comment",
         "created_at",
