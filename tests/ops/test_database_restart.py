@@ -26,8 +26,8 @@ from tests.conftest import require_postgres
 
 ROOT = Path(__file__).resolve().parents[2]
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
-LOAD_SECONDS = 24
-DOWN_AT, DOWN_FOR = 8, 4  # seconds into the load; how long the cluster stays stopped
+LOAD_SECONDS = 15
+DOWN_AT, DOWN_FOR = 6, 3  # seconds into the load; how long the cluster stays stopped
 
 
 def free_port() -> int:
