@@ -23,6 +23,7 @@ from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
 from registry import access, workflow
+from registry.admin.sources import SourcesField
 from registry.models import CuratedRecord
 from registry.models.base import StaleRecordError
 from registry.scripts import field_names
@@ -98,6 +99,13 @@ class CuratedRecordForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        if "sources" in self.fields:
+            model_field = self._meta.model._meta.get_field("sources")
+            self.fields["sources"] = SourcesField(
+                label=capfirst(model_field.verbose_name),
+                required=False,
+                help_text=model_field.help_text,
+            )
         if self.instance.pk:
             # The stored version, not the instance's: a revert form holds an old copy.
             stored = (

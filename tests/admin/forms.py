@@ -1,11 +1,11 @@
 """Build the POST a browser would send from an admin change (or add) form the test just GOT.
 
 ``change_form_data(response)`` reads ``response.context["adminform"].form`` and every inline
-formset in ``response.context["inline_admin_formsets"]`` and returns a dict for
-``client.post``: each field's current value in the format its widget posts (JSON text for JSON
-fields, ``name_0``/``name_1`` for split date-times, a list for multiple choices, nothing for an
-unticked checkbox), the hidden ``expected_version`` exactly as the form gave it, and the
-management form of each inline formset with its prefix.
+formset in ``response.context["inline_admin_formsets"]`` and returns a dict for ``client.post``:
+each field's current value in the format its widget posts (JSON text for JSON fields,
+``name_0``/``name_1`` for split date-times and for each source address, a list for multiple
+choices, nothing for an unticked checkbox), the hidden ``expected_version`` exactly as the form
+gave it, and the management form of each inline formset with its prefix.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from typing import Any
 
 from django import forms
 from django.http import HttpResponse
+
+from registry.admin.sources import SourcesWidget, as_list
 
 
 def change_form_data(response: HttpResponse, **changes: Any) -> dict[str, Any]:
@@ -77,6 +79,11 @@ def form_data(form: forms.BaseForm) -> dict[str, Any]:
             parts = value if isinstance(value, list | tuple) else widget.decompress(value)
             for suffix, part in zip(widget.widgets_names, parts, strict=True):
                 data[f"{bound.html_name}{suffix}"] = as_posted(part)
+            continue
+        if isinstance(widget, SourcesWidget):
+            # One field per address, as the page renders them (the empty ones post "").
+            for index, url in enumerate(as_list(value)):
+                data[f"{bound.html_name}_{index}"] = url
             continue
         if isinstance(field, forms.BooleanField):
             if value:

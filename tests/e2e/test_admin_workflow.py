@@ -54,7 +54,7 @@ def test_a_shenzhen_curator_adds_a_facility_and_a_cross_border_project_and_submi
     page.select_option("#id_status", label="Under construction")
     page.select_option("#id_section", label="Shenzhen Park")
     page.select_option("#id_curating_section", label="Shenzhen")
-    page.fill("#id_sources", f'["{SOURCE}"]')
+    page.fill("#id_sources_0", SOURCE)  # one field per address
     page.select_option("#id_verification", label="Verified against a secondary source")
     page.screenshot(path=screenshot_dir / "admin_facility_add_three_scripts.png", full_page=True)
     page.click("input[name=_save]")
@@ -79,7 +79,7 @@ def test_a_shenzhen_curator_adds_a_facility_and_a_cross_border_project_and_submi
     page.fill("#id_title_zh_hant", "跨河光子傳感")
     page.select_option("#id_status", label="Active")
     page.select_option("#id_curating_section", label="Shenzhen")
-    page.fill("#id_sources", f'["{SOURCE}"]')
+    page.fill("#id_sources_0", SOURCE)
     page.select_option("#id_verification", label="Unverified")
 
     add_row = page.locator("#participations-group .add-row a")
