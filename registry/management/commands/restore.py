@@ -9,34 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import DEFAULT_DB_ALIAS
+from django.core.management.base import CommandParser
 
-from registry.backups import BackupError, restore
+from registry.backups import restore
+from registry.management.commands._database_file import DatabaseFileCommand
 
 
-class Command(BaseCommand):
+class Command(DatabaseFileCommand):
     help = (
         "Restore a backup written by manage.py backup into an empty database (one with no "
         "tables, or migrated and nothing more); --force replaces a database that holds data."
     )
+    file_help = "The backup file to restore."
+    database_help = 'The database to restore into (default: "default").'
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="The backup file to restore.")
+        super().add_arguments(parser)
         parser.add_argument(
             "--force",
             action="store_true",
             help="Replace the contents of a database that is not empty.",
         )
-        parser.add_argument(
-            "--database",
-            default=DEFAULT_DB_ALIAS,
-            help='The database to restore into (default: "default").',
-        )
 
     def handle(self, *args: Any, file: str, force: bool, database: str, **options: Any) -> None:
-        try:
-            report = restore(file, using=database, force=force)
-        except BackupError as error:
-            raise CommandError(str(error)) from None
-        self.stdout.write(report.summary())
+        self.run(restore, file, using=database, force=force)
