@@ -32,7 +32,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from registry import access, filters, paging, representations
-from registry.api.renderers import FastJSONRenderer
 from registry.models import Project
 
 HOST = "127.0.0.1"
@@ -72,7 +71,7 @@ def api_floor(query: str = "", page: int = 1) -> bytes:
         )
         token = paging.encode_cursor(keys, last)
         body["next"] = f"http://{HOST}/api/v1/projects/?cursor={token}&page_size={PAGE}"
-    return FastJSONRenderer().render(body)
+    return representations.json_bytes(body)
 
 
 def public_floor(path: str = "/en/projects/") -> bytes:

@@ -5,20 +5,17 @@ escaping U+2028 and U+2029 (JavaScript line terminators). orjson writes the same
 UTF-8 JSON; the two escapes are applied the same way, and any value orjson does not know
 natively goes through DRF's own encoder. A pretty-printed response (``Accept:
 application/json; indent=4``), and anything orjson refuses, is left to DRF's renderer.
-tests/api/test_renderers.py checks the bytes are equal for every resource.
+The bytes are written by the core (``representations.json_bytes``), which the benchmark's floors
+share; tests/api/test_renderers.py checks they equal DRF's for every resource.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from rest_framework.renderers import JSONRenderer
-from rest_framework.utils.encoders import JSONEncoder
 
-_ENCODER = JSONEncoder()
-# Dates and times go through DRF's encoder, which writes UTC as "Z" where orjson writes "+00:00".
-_OPTIONS = orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME
+from registry.representations import json_bytes
 
 
 class FastJSONRenderer(JSONRenderer):
@@ -33,7 +30,6 @@ class FastJSONRenderer(JSONRenderer):
         if self.get_indent(accepted_media_type, renderer_context or {}) is not None:
             return super().render(data, accepted_media_type, renderer_context)
         try:
-            rendered = orjson.dumps(data, default=_ENCODER.default, option=_OPTIONS)
+            return json_bytes(data)
         except TypeError:
             return super().render(data, accepted_media_type, renderer_context)
-        return rendered.replace(b"\xe2\x80\xa8", b"\\u2028").replace(b"\xe2\x80\xa9", b"\\u2029")
