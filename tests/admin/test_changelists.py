@@ -311,6 +311,20 @@ def _sequenced(make: Callable[[int], models.Model]) -> Callable[[], models.Model
     return lambda: make(next(_sequence))
 
 
+def _sign_ins(model: type, extra: Callable[[int], dict] = lambda n: {}) -> Callable:
+    """A builder of django-axes records of one kind: one username each, from one address."""
+    return _sequenced(
+        lambda n: model.objects.create(
+            username=f"user{n}",
+            ip_address="203.0.113.7",
+            user_agent="test",
+            http_accept="*/*",
+            path_info="/admin/login/",
+            **extra(n),
+        )
+    )
+
+
 # One row of each registered model, with every related object its list columns show (each row
 # its own), so a column fetched row by row would add queries as the list grows.
 BUILDERS: dict[str, Callable[[], models.Model]] = {
@@ -352,37 +366,12 @@ BUILDERS: dict[str, Callable[[], models.Model]] = {
         )
     ),
     # django-axes' sign-in records (registry/admin/lockouts.py), one username each.
-    "axes.AccessAttempt": _sequenced(
-        lambda n: AccessAttempt.objects.create(
-            username=f"user{n}",
-            ip_address="203.0.113.7",
-            user_agent="test",
-            http_accept="*/*",
-            path_info="/admin/login/",
-            get_data="",
-            post_data="",
-            failures_since_start=n % 7 + 1,
-        )
+    "axes.AccessAttempt": _sign_ins(
+        AccessAttempt,
+        lambda n: {"get_data": "", "post_data": "", "failures_since_start": n % 7 + 1},
     ),
-    "axes.AccessFailureLog": _sequenced(
-        lambda n: AccessFailureLog.objects.create(
-            username=f"user{n}",
-            ip_address="203.0.113.7",
-            user_agent="test",
-            http_accept="*/*",
-            path_info="/admin/login/",
-            locked_out=n % 2 == 0,
-        )
-    ),
-    "axes.AccessLog": _sequenced(
-        lambda n: AccessLog.objects.create(
-            username=f"user{n}",
-            ip_address="203.0.113.7",
-            user_agent="test",
-            http_accept="*/*",
-            path_info="/admin/login/",
-        )
-    ),
+    "axes.AccessFailureLog": _sign_ins(AccessFailureLog, lambda n: {"locked_out": n % 2 == 0}),
+    "axes.AccessLog": _sign_ins(AccessLog),
 }
 
 # Queries per changelist page, whatever its length: (as the superuser, as a Hong Kong curator).
