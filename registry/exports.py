@@ -63,7 +63,7 @@ from registry.models import (
     ResearchField,
     SubArea,
 )
-from registry.scripts import SCRIPTS, from_keys
+from registry.scripts import SCRIPTS, derived_script, from_keys
 
 SCHEMA_VERSION = "1"
 # The registry's choice of licence for its open data. CC BY 4.0 allows any reuse, commercial
@@ -205,7 +205,7 @@ def csv_columns(fields: Iterable[str]) -> list[Column]:
                     )
                 )
         elif key == "provenance":
-            for part in ("sources", "verification", "as_of"):
+            for part in ("sources", "verification", "as_of", "derived"):
                 columns.append((part, lambda row, k=key, p=part: _cell(row[k][p])))
         elif key in JSON_CELLS:
             columns.append((key, lambda row, k=key: _json_text(row[k]) if row[k] else ""))
@@ -599,6 +599,8 @@ class _Loader:
         obj.sources = provenance.get("sources") or []
         obj.verification = provenance.get("verification") or obj.verification
         obj.as_of = _set_date(provenance.get("as_of"))
+        if hasattr(obj, "derived_script"):
+            obj.derived_script = derived_script(provenance.get("derived"))
         if obj.publication == Publication.PUBLISHED:
             obj.published_at = self.now
         if model is not Organisation and row.get("owner"):

@@ -40,8 +40,8 @@ from registry.models import (
     OrganisationRelation,
     Participation,
 )
-from registry.resources import TEXTS, api_fields
-from registry.scripts import SCRIPTS, field_names, localised
+from registry.resources import TEXTS, api_fields, label_text
+from registry.scripts import SCRIPTS, derived_keys, field_names, localised
 
 
 @dataclass(frozen=True)
@@ -271,17 +271,23 @@ class Texts(Part):
 
 
 class Provenance(Part):
-    def __init__(self) -> None:
+    """Where the record comes from, and which of its texts a machine derived (``derived``:
+    ``["names.zh-Hant"]`` for a 繁體 name converted from the 简体 one)."""
+
+    def __init__(self, model: type[CuratedRecord]) -> None:
         super().__init__("provenance")
+        self.label = label_text(model)
 
     def columns(self) -> Sequence[str]:
-        return ("sources", "verification", "as_of")
+        derived = ("derived_script",) if self.label else ()
+        return ("sources", "verification", "as_of", *derived)
 
     def value(self, row: dict[str, Any], context: Context) -> dict[str, Any]:
         return {
             "sources": row["sources"],
             "verification": row["verification"],
             "as_of": date_text(row["as_of"]),
+            "derived": derived_keys(self.label, row["derived_script"]) if self.label else [],
         }
 
 
@@ -446,7 +452,7 @@ SPECIAL: dict[str, Callable[[type[CuratedRecord]], Part]] = {
     "id": lambda model: Own("id", "public_id"),
     "url": lambda model: Url(model.RESOURCE),
     "name": lambda model: Name(model),
-    "provenance": lambda model: Provenance(),
+    "provenance": Provenance,
     "owner": lambda model: Joined("owner", Organisation),
     "ror_id": lambda model: Own("ror_id", "ror_id", lambda value: value or None),
     "relationships": lambda model: Relationships("relationships"),

@@ -31,6 +31,16 @@ TEXTS: dict[str, str] = {
     "summaries": "summary",
     "descriptions": "description",
 }
+
+
+def label_text(model: type[CuratedRecord]) -> str:
+    """The API name of the text a record is known by (``names``, ``titles``) when its missing
+    Chinese script is derived (``scripts.derive_label``); blank for records without one."""
+    if not model.DERIVABLE:
+        return ""
+    return next(name for name, stem in TEXTS.items() if stem == model.LABEL_STEM)
+
+
 # Stored, but derived from other data and never written from outside (signals.py keeps them).
 DERIVED: frozenset[str] = frozenset({"cross_border"})
 

@@ -4,12 +4,18 @@ Every trilingual text is stored as three model fields, ``<stem>_en``, ``<stem>_z
 ``<stem>_zh_hant`` (``name``, ``title``, ``description``, ``summary``). The API and the dumps
 show them as one object keyed by BCP 47 tags (``{"en", "zh-Hans", "zh-Hant"}``); Django's
 languages are ``en``, ``zh-hans`` and ``zh-hant``. This module is the one table of the three.
+
+A record's name (or title) given in one Chinese script only gets the other from OpenCC (Hong
+Kong standard for 繁體), stored like any text and flagged as derived (``derived_script``) until
+a curator confirms or overrides it: see ``derive_label``.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
+import opencc
 from django.utils.translation import get_language
 
 # (key in the API and the dumps, suffix of the model fields), in the order they are shown.
@@ -66,3 +72,76 @@ def from_keys(texts: dict[str, Any] | None, stem: str) -> dict[str, str]:
     script is blank)."""
     texts = texts or {}
     return {f"{stem}_{suffix}": texts.get(key) or "" for key, suffix in SCRIPTS}
+
+
+# -- the other Chinese script, derived --------------------------------------------------------
+# Suffix of the derived text -> (suffix of the text it is converted from, OpenCC configuration).
+DERIVATIONS: dict[str, tuple[str, str]] = {
+    "zh_hant": ("zh_hans", "s2hk"),  # Traditional in Hong Kong's standard (台, 綫, 着…)
+    "zh_hans": ("zh_hant", "hk2s"),
+}
+
+
+@cache
+def converter(config: str) -> opencc.OpenCC:
+    """One OpenCC converter per configuration (``s2hk``, ``t2s``…), built once: loading its
+    dictionaries is slow."""
+    return opencc.OpenCC(config)
+
+
+def derived_text(source: str, suffix: str) -> str:
+    """The text in script ``suffix`` (``zh_hant`` or ``zh_hans``) converted from ``source``."""
+    return converter(DERIVATIONS[suffix][1]).convert(source) if source else ""
+
+
+def derive_label(
+    texts: dict[str, str], derived: str, loaded: dict[str, str] | None
+) -> tuple[dict[str, str], str]:
+    """The two Chinese texts of a label and which of them is derived, after a write.
+
+    ``texts`` is ``{"zh_hans": …, "zh_hant": …}`` as the write leaves them, ``derived`` the
+    suffix flagged as derived before it (blank: none), ``loaded`` the texts as stored before the
+    write (None for a new record). Rules:
+
+    - a derived text someone has written over (it no longer equals the conversion of its
+      source, and it is not what was stored) is theirs: no longer derived;
+    - a derived text whose source changed follows it;
+    - a text missing while the other is given is derived from it;
+    - with no Chinese text at all, nothing is derived.
+    """
+    texts = dict(texts)
+    if derived:
+        source_suffix = DERIVATIONS[derived][0]
+        converted = derived_text(texts[source_suffix], derived)
+        value = texts[derived]
+        untouched = loaded is not None and value == loaded.get(derived)
+        if not texts[source_suffix]:
+            derived = ""  # its source is gone: what is left stands on its own (or is blank)
+        elif value != converted:
+            if untouched or not value:
+                texts[derived] = converted  # the source changed: the derived text follows
+            else:
+                derived = ""  # written over: a person's text now
+    if not derived:
+        for suffix, (source_suffix, _config) in DERIVATIONS.items():
+            if not texts[suffix] and texts[source_suffix]:
+                texts[suffix] = derived_text(texts[source_suffix], suffix)
+                derived = suffix
+                break
+    return texts, derived
+
+
+def derived_keys(api_name: str, derived: str) -> list[str]:
+    """The API's mark of a derived text: ``["names.zh-Hant"]`` (empty when none is)."""
+    keys = dict((suffix, key) for key, suffix in SCRIPTS)
+    return [f"{api_name}.{keys[derived]}"] if derived else []
+
+
+def derived_script(keys: list[str] | None) -> str:
+    """The suffix ``derived_keys`` wrote as ``["names.zh-Hant"]`` (blank for none)."""
+    suffixes = dict(SCRIPTS)
+    for key in keys or []:
+        suffix = suffixes.get(key.rpartition(".")[2], "")
+        if suffix in DERIVATIONS:
+            return suffix
+    return ""

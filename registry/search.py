@@ -17,12 +17,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-import opencc
 from django.db import connections
 from django.db.models import BooleanField, F, Func, Value
+
+from registry.scripts import converter
 
 if TYPE_CHECKING:
     from django.db.models import QuerySet
@@ -31,17 +31,12 @@ _SPACES = re.compile(r"\s+")
 MAX_QUERY_LENGTH = 200
 
 
-@lru_cache(maxsize=1)
-def _to_simplified() -> opencc.OpenCC:
-    return opencc.OpenCC("t2s")
-
-
 def normalise(text: str) -> str:
     """NFKC, casefold, Traditional→Simplified, whitespace collapsed to single spaces."""
     if not text:
         return ""
     folded = unicodedata.normalize("NFKC", text).casefold()
-    simplified = _to_simplified().convert(folded)
+    simplified = converter("t2s").convert(folded)
     return _SPACES.sub(" ", simplified).strip()
 
 

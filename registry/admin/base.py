@@ -90,15 +90,29 @@ def named(record: Any) -> str:
     return f"{capfirst(record._meta.verbose_name)} {record.public_id}"
 
 
+DERIVED_HELP = {
+    "zh_hant": _(
+        "Converted by OpenCC from the Simplified Chinese (Hong Kong standard) and not yet "
+        "checked: correct it, or confirm it below."
+    ),
+    "zh_hans": _(
+        "Converted by OpenCC from the Traditional Chinese and not yet checked: correct it, or "
+        "confirm it below."
+    ),
+}
+
+
 class CuratedRecordForm(forms.ModelForm):
     """Carries the version the curator loaded; a save based on an older version is refused."""
 
     expected_version = forms.IntegerField(
         label=_("expected version"), widget=forms.HiddenInput, required=False
     )
+    confirm_derived = forms.BooleanField(label=_("Confirm the converted text"), required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self._mark_derived()
         if "sources" in self.fields:
             model_field = self._meta.model._meta.get_field("sources")
             self.fields["sources"] = SourcesField(
@@ -116,8 +130,24 @@ class CuratedRecordForm(forms.ModelForm):
             )
             self.fields["expected_version"].initial = stored
 
+    def _mark_derived(self) -> None:
+        """A name (or title) OpenCC converted from the other Chinese script is marked as such
+        beside its box, with a box to tick to confirm it; correcting the text also settles it."""
+        derived = getattr(self.instance, "derived_script", "")
+        field = self.fields.get(f"{self.instance.LABEL_STEM}_{derived}") if derived else None
+        if field is None:
+            self.fields.pop("confirm_derived", None)
+            return
+        field.widget.attrs["class"] = f"{field.widget.attrs.get('class', '')} registry-derived"
+        field.help_text = DERIVED_HELP[derived]
+        self.fields["confirm_derived"].help_text = _(
+            "Tick to keep the converted text as it is, checked by you."
+        )
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
+        if cleaned.get("confirm_derived"):
+            self.instance.derived_script = ""  # checked by a person: no longer derived
         expected = cleaned.get("expected_version")
         if self.instance.pk and expected is not None:
             # Locked until the admin's transaction ends, so nobody saves in between. Only the
@@ -203,6 +233,28 @@ class CuratedRecordAdmin(SimpleHistoryAdmin):
             # A curator adds records only to the section they curate.
             field.choices = [c for c in field.choices if c[0] in sections or c[0] == ""]
         return form
+
+    def get_list_filter(self, request: HttpRequest) -> tuple:
+        """Records named or titled in three scripts can be narrowed to those with a converted
+        Chinese text that no curator has checked yet."""
+        derived = ("derived_script",) if self.model.DERIVABLE else ()
+        return (*super().get_list_filter(request), *derived)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Model | None = None) -> list:
+        """A record whose name (or title) has a converted script gets the box that confirms it,
+        on the row below its names."""
+        fieldsets = super().get_fieldsets(request, obj)
+        if not getattr(obj, "derived_script", ""):
+            return fieldsets
+        label = field_names(obj.LABEL_STEM)
+        shown = []
+        for title, options in fieldsets:
+            fields = list(options.get("fields", ()))
+            if label in fields:
+                fields.insert(fields.index(label) + 1, "confirm_derived")
+                options = {**options, "fields": tuple(fields)}
+            shown.append((title, options))
+        return shown
 
     def get_readonly_fields(self, request: HttpRequest, obj: Model | None = None) -> tuple:
         # Publication moves only through the workflow buttons and actions.

@@ -19,7 +19,8 @@ from rest_framework.relations import MANY_RELATION_KWARGS
 from registry import access, identifiers
 from registry.models import CuratedRecord, Verification
 from registry.models.base import validate_source_urls
-from registry.scripts import SCRIPTS, by_key
+from registry.resources import label_text
+from registry.scripts import SCRIPTS, by_key, derived_keys
 
 # What str.strip() removes, so that the schema and the API agree on "blank" (JSON Schema's
 # \s differs from Python's: it lacks \x1c-\x1f and \x85, and has \ufeff).
@@ -175,13 +176,32 @@ class TrilingualField(serializers.Field):
             },
             "verification": {"type": "string", "enum": Verification.values, "readOnly": True},
             "as_of": {"type": "string", "format": "date", "nullable": True},
+            "derived": {
+                "type": "array",
+                "readOnly": True,
+                "description": (
+                    "Texts a machine derived and no curator has confirmed yet: "
+                    '"names.zh-Hant" is a Traditional Chinese name converted from the '
+                    "Simplified one with OpenCC (Hong Kong standard)."
+                ),
+                "items": {
+                    "type": "string",
+                    "enum": [
+                        f"{text}.{key}"
+                        for text in ("names", "titles")
+                        for key in ("zh-Hans", "zh-Hant")
+                    ],
+                },
+            },
         },
         "additionalProperties": False,
     }
 )
 class ProvenanceField(serializers.Field):
-    """``{"sources", "verification", "as_of"}``. Partners set the sources and date; the
-    verification level is the curators' judgement and is never taken from a partner."""
+    """``{"sources", "verification", "as_of", "derived"}``. Partners set the sources and date;
+    the verification level is the curators' judgement and ``derived`` the registry's record of
+    what OpenCC wrote: neither is ever taken from a partner (a record sent back as it was read
+    is accepted, those two keys ignored)."""
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs["source"] = "*"
@@ -192,6 +212,9 @@ class ProvenanceField(serializers.Field):
             "sources": instance.sources,
             "verification": instance.verification,
             "as_of": instance.as_of.isoformat() if instance.as_of else None,
+            "derived": derived_keys(label, instance.derived_script)
+            if (label := label_text(type(instance)))
+            else [],
         }
 
     def reset_values(self) -> dict[str, Any]:
@@ -201,7 +224,7 @@ class ProvenanceField(serializers.Field):
     def to_internal_value(self, data: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
             raise serializers.ValidationError(_("Send an object with sources and as_of."))
-        unknown = sorted(set(data) - {"sources", "verification", "as_of"})
+        unknown = sorted(set(data) - {"sources", "verification", "as_of", "derived"})
         if unknown:
             raise serializers.ValidationError(
                 _("Unknown provenance keys: %(keys)s.") % {"keys": ", ".join(unknown)}

@@ -61,15 +61,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
-import opencc
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, models, transaction
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+from django_countries import countries
 from simple_history.models import HistoricalRecords
 
 from registry import identifiers, workflow
@@ -80,7 +82,7 @@ from registry.models import (
 )
 from registry.models.base import StaleRecordError
 from registry.models.organisations import ROR_ID_REGEX, normalise_ror_id
-from registry.scripts import field_names
+from registry.scripts import converter, field_names
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +137,10 @@ ROR_FIELDS = (
     "external_ids",
 )
 PROVENANCE_FIELDS = ("sources", "as_of")
+# How a report row shows a blank value (no value, an empty list).
+BLANK = "—"
+# A report row's name for a change to an organisation's ROR relation rows.
+RELATIONSHIPS = _("relationships")
 
 
 # -- scripts ------------------------------------------------------------------------------------
@@ -156,12 +162,6 @@ _KANA_OR_HANGUL = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\u1100-\u11ff\u3130-\u
 _TRADITIONAL_STANDARDS = ("s2t", "s2hk", "s2tw")
 
 
-@cache
-def _opencc(config: str) -> opencc.OpenCC:
-    """One OpenCC converter per configuration, built once (loading its dictionaries is slow)."""
-    return opencc.OpenCC(config)
-
-
 def classify_script(text: str) -> Script:
     """The script ``text`` is written in, from its characters alone (no query).
 
@@ -175,9 +175,9 @@ def classify_script(text: str) -> Script:
     if _KANA_OR_HANGUL.search(text):
         return Script.OTHER
     if _HAN.search(text):
-        simplified_already = _opencc("t2s").convert(text) == text
+        simplified_already = converter("t2s").convert(text) == text
         traditional_already = any(
-            _opencc(config).convert(text) == text for config in _TRADITIONAL_STANDARDS
+            converter(config).convert(text) == text for config in _TRADITIONAL_STANDARDS
         )
         if simplified_already:
             return Script.CHINESE_COMMON if traditional_already else Script.SIMPLIFIED
@@ -561,14 +561,59 @@ class ImportProblem:
         return f"{where}: {self.message}"
 
 
+class RowAction(models.TextChoices):
+    """What an import did to a record it lists."""
+
+    # A context: the public pages' "updated" is "updated on" (a date), not an action.
+    CREATED = "created", pgettext_lazy("ROR import", "created")
+    UPDATED = "updated", pgettext_lazy("ROR import", "updated")
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field an import changed (or would change), its values shown for a reader: lists
+    joined, countries and choices by name, dates in ISO form, a blank as ``BLANK``. The label
+    is the field's ``verbose_name``, translated when it is shown."""
+
+    label: str | Promise
+    old: str
+    new: str
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.old} → {self.new}"
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """A record an import created or updated (in a dry run: would have), as it was at the time:
+    a dry run's rollback takes the organisation away, not this row. ``public_id`` is blank for
+    an organisation a dry run would create (a real import mints another one); ``changes`` is
+    empty for a created one."""
+
+    ror_id: str
+    public_id: str
+    name: str
+    action: RowAction
+    changes: tuple[FieldChange, ...] = ()
+
+    def __str__(self) -> str:
+        where = f"{self.public_id} ({self.ror_id})" if self.public_id else self.ror_id
+        line = f"{self.action} {where} {self.name}"
+        if self.changes:  # values may hold semicolons (lists, ids), never a bar
+            line += ": " + " | ".join(str(change) for change in self.changes)
+        return line
+
+
 @dataclass
 class ImportReport:
-    """What an import did (or, in a dry run, would do)."""
+    """What an import did (or, in a dry run, would do): counts, a row per record created or
+    updated (unchanged records are only counted), and an error row per refused one."""
 
     dry_run: bool = False
     created: int = 0
     updated: int = 0
     unchanged: int = 0
+    rows: list[ImportRow] = field(default_factory=list)
     errors: list[ImportProblem] = field(default_factory=list)
 
     @property
@@ -656,12 +701,19 @@ class _Batch:
             return
         organisation = self.organisations.get(parsed.ror_id)
         changes: dict[str, Any] = {}
+        shown: list[FieldChange] = []
         if organisation is not None:
             changes = _changes(organisation, parsed)
             dropped, saved = self._relation_changes(organisation, parsed)
             if not (changes or dropped or saved):
                 self.report.unchanged += 1
                 return
+            # Read before the write: the old values are the ones stored now.
+            shown = [
+                _field_change(name, _stored(organisation, name), changes[name]) for name in changes
+            ]
+            if dropped or saved:
+                shown.append(self._relations_change(organisation, dropped, saved))
         try:
             with transaction.atomic():
                 if organisation is None:
@@ -680,8 +732,20 @@ class _Batch:
             return
         if organisation is None:
             self.report.created += 1
+            created = self.organisations[parsed.ror_id]
+            # A dry run's public id goes with its rollback: a real import mints another one.
+            public_id = "" if self.report.dry_run else created.public_id
+            row = ImportRow(parsed.ror_id, public_id, created.display_name(), RowAction.CREATED)
         else:
             self.report.updated += 1
+            row = ImportRow(
+                parsed.ror_id,
+                organisation.public_id,
+                organisation.display_name(),
+                RowAction.UPDATED,
+                tuple(shown),
+            )
+        self.report.rows.append(row)
 
     def _create(self, parsed: RorOrganisation) -> None:
         """Create the organisation (see ``_save`` for its queries), then its relations."""
@@ -735,6 +799,19 @@ class _Batch:
         }
         return dropped, saved
 
+    def _relations_change(
+        self,
+        organisation: Organisation,
+        dropped: list[tuple[str, str]],
+        saved: dict[tuple[str, str], str],
+    ) -> FieldChange:
+        """The relation rows that go or are relabelled (as stored) and those that come or are
+        relabelled (as they will be), as one change labelled ``RELATIONSHIPS``; no query."""
+        stored = self.relations.get(organisation.pk, {})
+        relabelled = [key for key in saved if key in stored]
+        old = [(key, stored[key].target_label) for key in [*dropped, *relabelled]]
+        return FieldChange(RELATIONSHIPS, _relations_shown(old), _relations_shown(saved.items()))
+
     def _sync_relations(self, organisation: Organisation, parsed: RorOrganisation) -> None:
         """Make the organisation's ROR relation rows match the record: a DELETE per dropped row
         and a save (with its target lookup) per new or relabelled one, each with its history
@@ -759,6 +836,48 @@ class _Batch:
         relation._change_reason = CHANGE_REASON
         if getattr(self.user, "is_authenticated", False):
             relation._history_user = self.user
+
+
+def _field_change(name: str, old: Any, new: Any) -> FieldChange:
+    """A changed organisation field as a report shows it, labelled by its ``verbose_name``."""
+    label = Organisation._meta.get_field(name).verbose_name
+    return FieldChange(label, _readable(name, old), _readable(name, new))
+
+
+def _readable(name: str, value: Any) -> str:
+    """A value of the organisation field ``name`` for a reader, in the active language: a
+    country or a choice by its name, a date in ISO form, a list's items joined, external ids
+    by type, a blank as ``BLANK`` (no query)."""
+    if value in ("", None) or (isinstance(value, list | dict) and not value):
+        return BLANK
+    if name == "country":
+        return str(countries.name(value)) or str(value)
+    choices = Organisation._meta.get_field(name).flatchoices
+    if choices:
+        return str(dict(choices).get(value, value))
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return "; ".join(f"{key}: {_joined(ids, ', ')}" for key, ids in value.items())
+    # Names and sources may hold commas themselves.
+    return _joined(value, "; ")
+
+
+def _joined(value: Any, separator: str) -> str:
+    """A list's items joined by ``separator``; anything else as text."""
+    if isinstance(value, list | tuple):
+        return separator.join(str(item) for item in value)
+    return str(value)
+
+
+def _relations_shown(relations: Iterable[tuple[tuple[str, str], str]]) -> str:
+    """``label (kind)`` per ((kind, target ROR id), label), the ROR id for a blank label; the
+    labels may hold commas, so they are joined by semicolons."""
+    shown = [
+        f"{label or target} ({OrganisationRelation.Kind(kind).label})"
+        for (kind, target), label in relations
+    ]
+    return "; ".join(shown) or BLANK
 
 
 def _changes(organisation: Organisation, parsed: RorOrganisation) -> dict[str, Any]:
@@ -834,8 +953,9 @@ def import_ror_records(
     dry_run: bool = False,
 ) -> ImportReport:
     """Upsert ROR schema v2 records as organisations (with their relations) and report what
-    happened: created, updated, unchanged, and an error row per record that could not be
-    imported (the others still are).
+    happened: created, updated, unchanged, a row per organisation created or updated (with each
+    changed field's old and new value, read before the write), and an error row per record
+    that could not be imported (the others still are).
 
     ``records`` are :class:`RorRecord` (from the ``read_ror_*`` functions) or plain parsed
     records. History rows name ``user``. The batch is one transaction; ``dry_run`` rolls it back,

@@ -176,6 +176,13 @@ class CuratedResource(resources.ModelResource):
             return instance
         return self.find_by_natural_key(row)
 
+    def import_instance(self, instance: CuratedRecord, row: dict, **kwargs: Any) -> None:
+        super().import_instance(instance, row, **kwargs)
+        # A blank cell for a name's converted Chinese script is the converted name, as on any
+        # save (scripts.derive_label): the preview shows it, and a file exported and imported
+        # again changes nothing.
+        instance.derive_label()
+
     def find_by_natural_key(self, row: dict) -> CuratedRecord | None:
         lookup = {}
         for name in self.natural_key:

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from registry import identifiers, search
-from registry.models.choices import Publication, Section, Verification
+from registry.models.choices import DerivedScript, Publication, Section, Verification
 from registry.models.currencies import ISO_4217
-from registry.scripts import field_names, localised
+from registry.scripts import DERIVATIONS, derive_label, field_names, localised
 
 
 def validate_source_urls(value: Any) -> None:
@@ -210,6 +210,8 @@ class CuratedRecord(models.Model):
     RELATED_READS: ClassVar[dict[str, Read]] = joins("owner")
     # The trilingual text stem used for the display name ("name" or "title").
     LABEL_STEM: ClassVar[str] = "name"
+    # Whether the label's missing Chinese script is derived (models with a ``derived_script``).
+    DERIVABLE: ClassVar[bool] = False
 
     public_id = models.CharField(
         _("public id"), max_length=12, unique=True, editable=False, db_index=True
@@ -296,9 +298,11 @@ class CuratedRecord(models.Model):
         now = timezone.now()
         signed_in = user is not None and getattr(user, "is_authenticated", False)
         update_fields = kwargs.get("update_fields")
+        derived = self.derive_label(update_fields)
         if update_fields is not None:
             kwargs["update_fields"] = {
                 *update_fields,
+                *derived,
                 "version",
                 "updated_at",
                 "updated_by",
@@ -331,6 +335,41 @@ class CuratedRecord(models.Model):
                 raise StaleRecordError(self, expected_version, stored)
             self.version = stored + 1
             super().save(*args, **kwargs)
+
+    # -- the label in the other Chinese script ----------------------------------------------
+    @classmethod
+    def from_db(cls, db: str | None, field_names: list[str], values: list[Any]) -> CuratedRecord:
+        """Remember the Chinese texts of the label as stored, so that a save can tell a derived
+        text someone wrote over from one whose source changed (``scripts.derive_label``)."""
+        instance = super().from_db(db, field_names, values)
+        wanted = cls.DERIVABLE and {f"{cls.LABEL_STEM}_{s}": s for s in DERIVATIONS}
+        if wanted:
+            instance._stored_label = {
+                wanted[name]: value
+                for name, value in zip(field_names, values, strict=True)
+                if name in wanted
+            }
+        return instance
+
+    def derive_label(self, update_fields: Iterable[str] | None = None) -> set[str]:
+        """Fill in (or follow, or let go of) the derived Chinese script of the label; returns
+        the fields it changed. A no-op for records without names (factor flows) and for a save
+        of other fields only."""
+        if not self.DERIVABLE:
+            return set()
+        names = {suffix: f"{self.LABEL_STEM}_{suffix}" for suffix in DERIVATIONS}
+        if update_fields is not None and not {*names.values(), "derived_script"} & {*update_fields}:
+            return set()
+        texts = {suffix: getattr(self, name) for suffix, name in names.items()}
+        loaded = getattr(self, "_stored_label", None)
+        after, derived = derive_label(texts, self.derived_script, loaded)
+        changed = {names[s] for s in names if after[s] != texts[s]}
+        for suffix in names:
+            setattr(self, names[suffix], after[suffix])
+        if derived != self.derived_script:
+            self.derived_script = derived
+            changed.add("derived_script")
+        return changed
 
     # -- identity -------------------------------------------------------------------------
     def natural_key(self) -> tuple[str]:
@@ -481,14 +520,31 @@ def at_least_one_script(stem: str) -> models.CheckConstraint:
     )
 
 
+def derived_script_field() -> models.CharField:
+    return models.CharField(
+        _("derived script"),
+        max_length=8,
+        choices=DerivedScript.choices,
+        blank=True,
+        default="",
+        editable=False,
+        help_text=_(
+            "The Chinese script of the name that OpenCC converted from the other, until a "
+            "curator confirms or overrides it."
+        ),
+    )
+
+
 class TitledRecord(CuratedRecord):
     """A curated record known by a title in English, 简体 and 繁體 (a project, an output)."""
 
     LABEL_STEM = "title"
+    DERIVABLE = True
 
     title_en = models.CharField(_("title (English)"), max_length=400, blank=True)
     title_zh_hans = models.CharField(_("title (Simplified Chinese)"), max_length=400, blank=True)
     title_zh_hant = models.CharField(_("title (Traditional Chinese)"), max_length=400, blank=True)
+    derived_script = derived_script_field()
 
     class Meta(CuratedRecord.Meta):
         abstract = True
@@ -501,9 +557,12 @@ class TitledRecord(CuratedRecord):
 class NamedRecord(CuratedRecord):
     """A curated record with a name and a description in English, 简体 and 繁體."""
 
+    DERIVABLE = True
+
     name_en = models.CharField(_("name (English)"), max_length=300, blank=True)
     name_zh_hans = models.CharField(_("name (Simplified Chinese)"), max_length=300, blank=True)
     name_zh_hant = models.CharField(_("name (Traditional Chinese)"), max_length=300, blank=True)
+    derived_script = derived_script_field()
     description_en = models.TextField(_("description (English)"), blank=True)
     description_zh_hans = models.TextField(_("description (Simplified Chinese)"), blank=True)
     description_zh_hant = models.TextField(_("description (Traditional Chinese)"), blank=True)

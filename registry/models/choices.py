@@ -25,6 +25,15 @@ class Verification(models.TextChoices):
     ILLUSTRATIVE = "illustrative", _("Illustrative (invented for demonstration)")
 
 
+class DerivedScript(models.TextChoices):
+    """Which Chinese script of a record's name (or title) OpenCC derived from the other, not yet
+    confirmed by a curator."""
+
+    NONE = "", _("None: written by people")
+    SIMPLIFIED = "zh_hans", _("Simplified Chinese, derived from Traditional")
+    TRADITIONAL = "zh_hant", _("Traditional Chinese, derived from Simplified")
+
+
 class Side(models.TextChoices):
     """Which bank of the Shenzhen River a participant or a funding line belongs to."""
 

@@ -636,6 +636,9 @@ NOT_FILTERED = {
     # The provenance date. the design names no filter for it (verification has one); it is
     # listed here so that the choice stays visible rather than silently unfiltered.
     "as_of": "provenance date: no filter named in docs/architecture.md",
+    # Shown in each record's provenance.derived; curators find the unconfirmed ones with the
+    # admin's list filter.
+    "derived_script": "derived-text mark: shown in provenance, filtered in the admin",
 }
 
 # Filters with a ``method`` reach model fields the test cannot see: say which.

@@ -107,6 +107,7 @@ def test_an_organisation_reads_with_its_public_id_three_names_and_display_name(a
         "sources": organisation.sources,
         "verification": organisation.verification,
         "as_of": "2026-11-25",
+        "derived": [],
     }
 
 
@@ -181,17 +182,18 @@ def test_the_lang_parameter_wins_over_accept_language(api):
     [
         # requested → en → zh-Hant → zh-Hans
         ({"name_zh_hans": "简", "name_zh_hant": "繁"}, "en", "繁"),
-        ({"name_en": "English", "name_zh_hans": "简"}, "zh-hant", "English"),
-        ({"name_zh_hans": "简"}, "zh-hant", "简"),
-        ({"name_zh_hans": "简"}, "en", "简"),
-        ({"name_en": "English", "name_zh_hant": "繁"}, "zh-hans", "English"),
-        ({"name_zh_hant": "繁"}, "zh-hans", "繁"),
+        ({"name_zh_hans": "实验室"}, "en", "實驗室"),
+        ({"name_en": "English"}, "zh-hant", "English"),
+        ({"name_en": "English"}, "zh-hans", "English"),
+        # A Chinese script missing is converted from the other (OpenCC), never English.
+        ({"name_en": "English", "name_zh_hans": "实验室"}, "zh-hant", "實驗室"),
+        ({"name_en": "English", "name_zh_hant": "實驗室"}, "zh-hans", "实验室"),
     ],
 )
-def test_a_missing_script_falls_back_to_english_then_traditional_then_simplified(
+def test_a_name_missing_in_english_falls_back_and_one_missing_in_a_chinese_script_is_converted(
     api, names, lang, expected
 ):
-    facility = FacilityFactory(**{"name_en": "", **names})
+    facility = FacilityFactory(**{"name_en": "", "name_zh_hans": "", "name_zh_hant": "", **names})
 
     body = api.get(f"/api/v1/facilities/{facility.public_id}/?lang={lang}").json()
 
@@ -271,7 +273,9 @@ def test_a_project_lists_participants_with_role_and_side_and_funding_lines_with_
     body = api.get(f"/api/v1/projects/{project.public_id}/").json()
 
     assert body["id"] == project.public_id
-    assert body["titles"] == {"en": "Joint project", "zh-Hans": "联合项目", "zh-Hant": ""}
+    # The 繁體 title is converted from the 简体 one (OpenCC) and marked so.
+    assert body["titles"] == {"en": "Joint project", "zh-Hans": "联合项目", "zh-Hant": "聯合項目"}
+    assert body["provenance"]["derived"] == ["titles.zh-Hant"]
     assert body["cross_border"] is True
     participants = {
         (row["organisation"]["id"], row["role"], row["side"]): row["facility"]

@@ -142,11 +142,13 @@ def test_a_new_record_is_stored_as_sent(hk_partner_api):
 
     assert response.status_code == 201, response.content
     facility = Facility.objects.get(public_id=response.json()["id"])
+    # With the 繁體 name the registry converts from the 简体 one, marked as converted.
     assert (facility.name_en, facility.name_zh_hans, facility.name_zh_hant) == (
         "Loop Robotics Lab",
         "河套机器人实验室",
-        "",
+        "河套機器人實驗室",
     )
+    assert facility.derived_script == "zh_hant"
     assert facility.status == Facility.Status.UNDER_CONSTRUCTION
     assert list(facility.hosts.all()) == [host]
     assert list(facility.fields.all()) == [field]

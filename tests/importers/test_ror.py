@@ -16,9 +16,12 @@ from typing import Any
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from registry.importers.ror import (
+    ImportRow,
     RorRecord,
+    RowAction,
     Script,
     classify_script,
     import_ror_records,
@@ -31,6 +34,7 @@ from registry.models import (
     Section,
     Verification,
 )
+from registry.scripts import derived_text
 from tests.factories import OrganisationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -139,6 +143,50 @@ def hkust_shenzhen_institute() -> dict[str, Any]:
     return record
 
 
+def changed_cuhk() -> dict[str, Any]:
+    """CUHK's record as a later ROR release might give it: inactive, founded a year later, in
+    Macao, with a new alias, modified later; one relation relabelled, one kept, four gone and
+    one new."""
+    record = ror_record(CUHK)
+    record["status"] = "inactive"
+    record["established"] = 1964
+    record["locations"][0]["geonames_details"]["country_code"] = "MO"
+    record["admin"]["last_modified"]["date"] = "2025-06-01"
+    record["names"].append({"lang": None, "types": ["alias"], "value": "CUHK, Sha Tin"})
+    record["relationships"] = [
+        {**record["relationships"][0], "label": "CUHK-Shenzhen"},
+        record["relationships"][1],
+        {"label": "Hong Kong Science Park", "type": "related", "id": f"{ROR}{HKSTP}"},
+    ]
+    return record
+
+
+# What the dry run of changed_cuhk() over the stored CUHK lists: (label, old, new).
+CUHK_CHANGES = [
+    ("status", "Active", "Inactive"),
+    ("established (year)", "1963", "1964"),
+    ("country", "Hong Kong", "Macao"),
+    ("jurisdiction", "Hong Kong", "Macao"),
+    ("aliases", "—", "CUHK, Sha Tin"),
+    ("as of", "2025-05-05", "2025-06-01"),
+    (
+        "relationships",
+        "State Key Laboratory of Synthetic Chemistry (Child); Pamela Youde Nethersole Eastern "
+        "Hospital (Related); Prince of Wales Hospital (Related); Hong Kong Eye Hospital "
+        "(Related); Chinese University of Hong Kong, Shenzhen (Child)",
+        "CUHK-Shenzhen (Child); Hong Kong Science Park (Related)",
+    ),
+]
+
+
+def stored_state() -> tuple[list, list, int]:
+    """Every organisation's and relation's stored values, and the history rows: what a dry run
+    must leave as it was."""
+    organisations = list(Organisation._base_manager.order_by("pk").values())
+    relations = list(OrganisationRelation._base_manager.order_by("pk").values())
+    return organisations, relations, history_rows()
+
+
 def run_command(*args: str) -> tuple[str, str]:
     out, err = StringIO(), StringIO()
     call_command("import_ror", *args, stdout=out, stderr=err)
@@ -153,11 +201,17 @@ def test_all_fourteen_ror_records_become_published_organisations_named_in_the_ri
     assert Organisation.objects.count() == 14
     for suffix, (english, simplified, traditional, acronym) in NAMES.items():
         stored = organisation(suffix)
+        # The Chinese script ROR gives no name in is converted from the other, marked so.
+        derived = "zh_hant" if simplified and not traditional else ""
+        derived = "zh_hans" if traditional and not simplified else derived
+        simplified = simplified or derived_text(traditional, "zh_hans")
+        traditional = traditional or derived_text(simplified, "zh_hant")
         assert (stored.name_en, stored.name_zh_hans, stored.name_zh_hant) == (
             english,
             simplified,
             traditional,
         ), suffix
+        assert stored.derived_script == derived, suffix
         assert stored.acronym == acronym, suffix
         assert stored.publication == Publication.PUBLISHED, suffix
 
@@ -166,12 +220,13 @@ def test_chinese_names_are_filed_by_their_characters_even_though_ror_tags_them_a
     import_ror_records(all_ror_records())
 
     cuhk, sustech, hkstp = organisation(CUHK), organisation(SUSTECH), organisation(HKSTP)
-    assert cuhk.name_zh_hant == "香港中文大學" and cuhk.name_zh_hans == ""
-    assert sustech.name_zh_hans == "南方科技大学" and sustech.name_zh_hant == ""
+    # ROR's label is filed under its script; the other script is converted and marked so.
+    assert (cuhk.name_zh_hant, cuhk.derived_script) == ("香港中文大學", "zh_hans")
+    assert (sustech.name_zh_hans, sustech.derived_script) == ("南方科技大学", "zh_hant")
     # Hong Kong, yet its ROR label is Simplified: the characters decide, not the place.
-    assert hkstp.name_zh_hans == "香港科技园公司" and hkstp.name_zh_hant == ""
-    # No invented conversion: a script ROR gives no name in falls back (to English) on display.
-    assert sustech.display_name("zh-hant") == "Southern University of Science and Technology"
+    assert (hkstp.name_zh_hans, hkstp.derived_script) == ("香港科技园公司", "zh_hant")
+    assert sustech.display_name("zh-hant") == "南方科技大學"
+    # With no Chinese label at all, nothing is invented: the display falls back to English.
     assert organisation(HKU).display_name("zh-hans") == "University of Hong Kong"
 
 
@@ -272,6 +327,7 @@ def test_importing_the_same_records_twice_changes_nothing_the_second_time(
         report = import_ror_records(all_ror_records())
 
     assert (report.created, report.updated, report.unchanged, report.errors) == (0, 0, 14, [])
+    assert report.rows == []  # unchanged records are only counted
     assert dict(Organisation.objects.values_list("ror_id", "version")) == versions
     assert history_rows() == rows
     assert OrganisationRelation.objects.count() == 34
@@ -511,6 +567,81 @@ def test_a_dry_run_over_stored_records_reports_the_updates_and_leaves_them_as_th
     assert history_rows() == rows
 
 
+def test_a_dry_run_lists_each_change_with_its_label_and_old_and_new_value_and_writes_nothing():
+    import_ror_records([ror_record(CUHK), ror_record(HKU)])
+    cuhk = organisation(CUHK)
+    before = stored_state()
+
+    report = import_ror_records([changed_cuhk(), ror_record(HKU), ror_record(SZU)], dry_run=True)
+
+    assert (report.created, report.updated, report.unchanged) == (1, 1, 1)
+    updated, created = report.rows  # HKU, unchanged, is only counted
+    assert (updated.ror_id, updated.public_id, updated.name, updated.action) == (
+        f"{ROR}{CUHK}",
+        cuhk.public_id,
+        "Chinese University of Hong Kong",
+        RowAction.UPDATED,
+    )
+    assert [(str(c.label), c.old, c.new) for c in updated.changes] == CUHK_CHANGES
+    # A dry run's new organisation has no public id: the one it minted was rolled back.
+    assert created == ImportRow(f"{ROR}{SZU}", "", "Shenzhen University", RowAction.CREATED)
+    assert stored_state() == before
+    assert not Organisation.objects.filter(ror_id=f"{ROR}{SZU}").exists()
+
+
+def test_an_import_lists_what_it_did_with_the_public_ids_it_minted():
+    import_ror_records([ror_record(CUHK)])
+
+    report = import_ror_records([changed_cuhk(), ror_record(SZU)])
+
+    updated, created = report.rows
+    assert [(str(c.label), c.old, c.new) for c in updated.changes] == CUHK_CHANGES
+    assert created.public_id == organisation(SZU).public_id != ""
+    assert organisation(CUHK).status == Organisation.Status.INACTIVE
+
+
+def test_a_change_only_to_relations_and_a_blanked_value_are_listed_readably():
+    import_ror_records([ror_record(STIC), ror_record(HKU)])
+    stic, hku = ror_record(STIC), ror_record(HKU)
+    stic["relationships"] = []
+    hku["external_ids"] = [entry for entry in hku["external_ids"] if entry["type"] != "grid"]
+
+    report = import_ror_records([stic, hku], dry_run=True)
+
+    changes = [[(str(c.label), c.old, c.new) for c in row.changes] for row in report.rows]
+    parent = OrganisationRelation.objects.get(source=organisation(STIC))
+    assert changes == [
+        [("relationships", f"{parent.target_label} (Parent)", "—")],
+        [
+            (
+                "external ids",
+                "fundref: 501100003803, 501100003802, 501100012692; grid: grid.194645.b; "
+                "isni: 0000 0001 2174 2757; wikidata: Q15568",
+                "fundref: 501100003803, 501100003802, 501100012692; "
+                "isni: 0000 0001 2174 2757; wikidata: Q15568",
+            )
+        ],
+    ]
+
+
+def test_a_dry_run_lists_its_changes_in_the_active_language():
+    import_ror_records([ror_record(CUHK)])
+
+    with translation.override("zh-hant"):
+        report = import_ror_records([changed_cuhk()], dry_run=True)
+        (row,) = report.rows
+        shown = [(str(c.label), c.old, c.new) for c in row.changes][:4]
+        assert (str(row.action.label), shown) == (
+            "更新",
+            [
+                ("狀態", "活躍", "不活躍"),
+                (str(Organisation._meta.get_field("established").verbose_name), "1963", "1964"),
+                ("國家/地區", "香港", "澳門"),
+                (str(Organisation._meta.get_field("jurisdiction").verbose_name), "香港", "澳門"),
+            ],
+        )
+
+
 # -- scripts, read from the characters ------------------------------------------------------------
 @pytest.mark.parametrize(
     ("text", "script"),
@@ -589,11 +720,31 @@ def test_the_command_lists_each_error_on_its_own_line(tmp_path):
     ]
 
 
-def test_the_command_dry_run_says_so_and_writes_nothing():
+def test_the_command_dry_run_says_so_lists_what_it_would_create_and_writes_nothing():
     out, _ = run_command(str(ROR_FIXTURES), "--dry-run")
 
-    assert out == "created 14, updated 0, unchanged 0, errors 0 (dry run: nothing was written)\n"
+    summary, *rows = out.splitlines()
+    assert summary == "created 14, updated 0, unchanged 0, errors 0 (dry run: nothing was written)"
+    assert rows == [f"created {ROR}{suffix} {NAMES[suffix][0]}" for suffix in sorted(NAMES)]
     assert not Organisation.objects.exists()
+
+
+def test_the_command_dry_run_prints_a_line_per_change_after_its_summary(tmp_path):
+    import_ror_records([ror_record(CUHK), ror_record(HKU)])
+    cuhk = organisation(CUHK)
+    before = stored_state()
+    (tmp_path / "cuhk.json").write_text(json.dumps(changed_cuhk()), "utf-8")
+    (tmp_path / "hku.json").write_text(json.dumps(ror_record(HKU)), "utf-8")
+
+    out, err = run_command(str(tmp_path), "--dry-run")
+
+    changes = " | ".join(f"{label}: {old} → {new}" for label, old, new in CUHK_CHANGES)
+    assert out.splitlines() == [
+        "created 0, updated 1, unchanged 1, errors 0 (dry run: nothing was written)",
+        f"updated {cuhk.public_id} ({ROR}{CUHK}) Chinese University of Hong Kong: {changes}",
+    ]
+    assert err == ""
+    assert stored_state() == before
 
 
 def test_the_command_refuses_a_path_that_does_not_exist(tmp_path):

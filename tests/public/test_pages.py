@@ -215,12 +215,15 @@ NAMES = {"en": "Loop Lab", "zh_hans": "河套实验室", "zh_hant": "河套實�
         ("en", ("en", "zh_hans", "zh_hant"), "Loop Lab"),
         ("zh-hans", ("en", "zh_hans", "zh_hant"), "河套实验室"),
         ("zh-hant", ("en", "zh_hans", "zh_hant"), "河套實驗室"),
-        # Missing in the chosen script: English first, then 繁體, then 简体 (registry/scripts.py).
-        ("zh-hans", ("en", "zh_hant"), "Loop Lab"),
-        ("zh-hant", ("en", "zh_hans"), "Loop Lab"),
+        # Missing in the chosen script: English first, then 繁體, then 简体 (registry/scripts.py);
+        # a Chinese script missing is converted from the other one (OpenCC) when saved.
+        ("zh-hans", ("en", "zh_hant"), "河套实验室"),
+        ("zh-hant", ("en", "zh_hans"), "河套實驗室"),
         ("en", ("zh_hans", "zh_hant"), "河套實驗室"),
-        ("zh-hans", ("zh_hant",), "河套實驗室"),
-        ("zh-hant", ("zh_hans",), "河套实验室"),
+        ("en", ("zh_hans",), "河套實驗室"),
+        ("zh-hans", ("zh_hant",), "河套实验室"),
+        ("zh-hant", ("zh_hans",), "河套實驗室"),
+        ("zh-hant", ("en",), "Loop Lab"),
     ],
 )
 def test_a_record_is_named_in_the_chosen_script_or_the_next_one_given(
@@ -802,7 +805,7 @@ def test_an_organisation_page_shows_its_fields_and_published_relations(client):
     page = parse(client.get(f"/en/organisations/{organisation.public_id}/").content)
 
     assert facts(page) == {
-        "Names": "Hong Kong University of Science and Technology · 香港科技大學",
+        "Names": "Hong Kong University of Science and Technology · 香港科技大学 · 香港科技大學",
         "Acronym": "HKUST",
         "Aliases": "港科大 · Hong Kong UST",
         "Kind": "University",
@@ -900,7 +903,7 @@ def test_a_project_page_shows_its_fields_participants_funding_outputs_and_flows(
     page = parse(client.get(f"/en/projects/{joint_project.public_id}/").content)
 
     assert facts(page) == {
-        "Titles": "Loop robotics · 河套機械人",
+        "Titles": "Loop robotics · 河套机械人 · 河套機械人",
         "Acronym": "LOOPBOT",
         "Status": "Active",
         "Period": "2025-07-01 – 2027-06-30",

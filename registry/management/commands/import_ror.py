@@ -1,8 +1,10 @@
 """``manage.py import_ror <files|folders|dump.zip> [--dry-run] [--user USERNAME]``
 
 Imports ROR schema v2 records as organisations (registry/importers/ror.py says how each field
-is mapped). Prints one summary line, ``created N, updated N, unchanged N, errors N``, then each
-error on its own line (on stderr). Exits non-zero when a path does not exist, the user is
+is mapped). Prints one summary line, ``created N, updated N, unchanged N, errors N``; with
+``--dry-run``, then one line per organisation that would be created or updated (``created
+<ROR id> <name>``, ``updated <public id> (<ROR id>) <name>: <field>: <old> → <new> | …``); then
+each error on its own line (on stderr). Exits non-zero when a path does not exist, the user is
 unknown, or not a single record could be imported.
 """
 
@@ -63,6 +65,9 @@ class Command(BaseCommand):
         if dry_run:
             summary += " (dry run: nothing was written)"
         self.stdout.write(summary)
+        if dry_run:
+            for row in report.rows:
+                self.stdout.write(str(row))
         for problem in report.errors:
             self.stderr.write(f"error: {problem}")
         if report.imported == 0:
