@@ -28,9 +28,28 @@ COUNT_CAP = 1_000
 def capped_count(queryset: QuerySet) -> tuple[int, bool]:
     """``(count, exact)``: the number of records, or ``COUNT_CAP`` and False when there are
     more. One query that stops after ``COUNT_CAP + 1`` rows (reading only primary keys)."""
+    _matches, count, exact = capped_matches(queryset)
+    return count, exact
+
+
+def capped_matches(queryset: QuerySet) -> tuple[QuerySet, int, bool]:
+    """``(matches, count, exact)`` as ``capped_count``, in the same one query, which reads the
+    primary keys of up to ``COUNT_CAP + 1`` matches instead of counting them. When they are
+    all (the count is exact), ``matches`` is the list as those records by primary key, in its
+    order: its pages and facets then never evaluate the filters again, which for a search
+    (trigrams, character pairs) or a filter through related rows costs more than looking up a
+    thousand keys. Otherwise ``matches`` is ``queryset`` itself."""
     cap = COUNT_CAP
-    found = queryset.order_by().values("pk")[: cap + 1].count()
-    return (found, True) if found <= cap else (cap, False)
+    keys = list(queryset.order_by().values_list("pk", flat=True)[: cap + 1])
+    if len(keys) > cap:
+        return queryset, cap, False
+    order = queryset.query.order_by or queryset.model._meta.ordering
+    matches = queryset.model._base_manager.filter(pk__in=keys).order_by(*order)
+    # What the list reads with each record stays as asked (joins, prefetches, deferred columns).
+    matches.query.select_related = queryset.query.select_related
+    matches.query.deferred_loading = queryset.query.deferred_loading
+    matches._prefetch_related_lookups = queryset._prefetch_related_lookups
+    return matches, len(keys), True
 
 
 class CappedPage(Page):
@@ -57,10 +76,12 @@ class CappedPaginator(Paginator):
     def __init__(self, object_list: QuerySet, per_page: int, **kwargs: Any) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.exact = True
+        self.matches = object_list
 
     @cached_property
     def count(self) -> int:
-        count, self.exact = capped_count(self.object_list)
+        """Also sets ``matches`` (see ``capped_matches``): the pages are slices of it."""
+        self.matches, count, self.exact = capped_matches(self.object_list)
         return count
 
     @cached_property
@@ -86,7 +107,7 @@ class CappedPaginator(Paginator):
         top = bottom + self.per_page
         if self.exact and top + self.orphans >= self.count:
             top = self.count
-        return self._get_page(self.object_list[bottom:top], number, self)
+        return self._get_page(self.matches[bottom:top], number, self)
 
     def _get_page(self, *args: Any, **kwargs: Any) -> CappedPage:
         return CappedPage(*args, **kwargs)

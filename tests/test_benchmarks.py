@@ -4,11 +4,13 @@ counts the rows a sequential scan reads."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 from django.core.management import call_command
 
 from registry import benchmarks, paging, scale
+from registry.models import Project
 from tests.conftest import built_for_the_module
 
 
@@ -44,6 +46,19 @@ def test_the_deepest_page_is_the_last_one(db: Any, synthetic: None, monkeypatch)
 
     assert last["next"] is None and len(last["results"]) == 100
     assert "cursor=" in benchmarks.deepest_address()
+
+
+def test_the_selective_search_matches_few_projects(db: Any, synthetic: None, monkeypatch) -> None:
+    """Words of one title, one more while they match more than benchmarks.FEW projects."""
+    monkeypatch.setattr(benchmarks, "FEW", 1)
+    q = benchmarks.selective_query()
+    found = benchmarks.client().get(f"{benchmarks.LIST}&{urlencode({'q': q})}").json()
+
+    title = Project.objects.order_by("public_id").values_list("title_en", flat=True)[0]
+    assert q.split() == [word for word in title.split() if len(word) > 3][: len(q.split())]
+    assert found["count_exact"] and found["count"] >= 1
+    # Few enough, or every word of the title was needed (and other titles share them all).
+    assert found["count"] <= 1 or len(q.split()) == len([w for w in title.split() if len(w) > 3])
 
 
 def test_a_sequential_scan_is_counted_by_the_rows_it_reads() -> None:

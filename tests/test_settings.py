@@ -80,3 +80,17 @@ def test_the_health_check_answers(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "checks": {"database": "ok"}}
+
+
+@pytest.mark.django_db
+def test_on_postgresql_each_request_s_queries_run_on_one_core_unless_told_otherwise():
+    """Parallel workers compete with the other requests on a busy server
+    (REGISTRY_PG_PARALLEL_WORKERS, default 0)."""
+    from django.db import connection
+
+    from tests.conftest import require_postgres
+
+    require_postgres()
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone()[0] == "0"

@@ -141,7 +141,7 @@ class ListingView(View):
         for facet in self.facets():
             # Counting each option reads every result: done when there are at most
             # COUNT_CAP of them; above that the options are listed without counts.
-            counts = facet.counts(results) if paginator.exact else None
+            counts = facet.counts(paginator.matches) if paginator.exact else None
             selected = set(request.GET.getlist(facet.parameter))
             options = [
                 {

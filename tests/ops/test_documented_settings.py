@@ -166,6 +166,7 @@ def production(folder: Path) -> Iterator[Site]:
         "WEB_CONCURRENCY": "3",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
         "DATABASE_CONN_MAX_AGE": "30",
+        "REGISTRY_PG_PARALLEL_WORKERS": "1",
         "REDIS_URL": f"redis://127.0.0.1:6379/{REDIS_DB}",
         "REGISTRY_THROTTLE_ANONYMOUS": "4/minute",
         "REGISTRY_THROTTLE_TOKEN": "3/minute",
@@ -230,6 +231,7 @@ CHECKS = {
     "DATABASE_URL": "databases",
     "DATABASE_CONN_MAX_AGE": "settings",
     "REGISTRY_SQLITE_TIMEOUT": "databases",
+    "REGISTRY_PG_PARALLEL_WORKERS": "databases",
     "REDIS_URL": "throttles",
     "REGISTRY_CACHE_DIR": "debug",
     "REGISTRY_THROTTLE_ANONYMOUS": "throttles",
@@ -292,6 +294,9 @@ def test_the_database_is_the_one_named(production, development):
         check=True,
     ).stdout
     assert int(tables) > 10
+    assert production.setting("s.DATABASES['default']['OPTIONS']['options']") == (
+        "-c max_parallel_workers_per_gather=1"
+    )
     assert development.setting("s.DATABASES['default']['OPTIONS']['timeout']") == 2
     assert Path(development.env["DATABASE_URL"].removeprefix("sqlite:///")).exists()
 
