@@ -100,3 +100,17 @@ def test_load_dump_refuses_a_registry_that_holds_records_and_loads_nothing(tmp_p
     with pytest.raises(CommandError, match="needs an empty registry; it holds facilities"):
         call_command("load_dump", str(dump.folder))
     assert Facility.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dump_keeps_which_names_were_converted_and_which_a_person_wrote(tmp_path):
+    converted = FacilityFactory(name_zh_hans="深圳湾实验室", name_zh_hant="")
+    written = FacilityFactory(name_zh_hans="河套机器人实验室", name_zh_hant="河套機械人實驗室")
+    dump = exports.write_dump(tmp_path)
+    call_command("flush", interactive=False, verbosity=0)
+
+    exports.load_dump(dump.folder)
+
+    loaded = dict(Facility.objects.values_list("public_id", "derived_script"))
+    assert loaded == {converted.public_id: "zh_hant", written.public_id: ""}
+    assert Facility.objects.get(public_id=converted.public_id).name_zh_hant == "深圳灣實驗室"
