@@ -42,7 +42,6 @@ from registry.models import (
     SubArea,
     ZoneSection,
 )
-from registry.resources import own_fields
 from registry.scripts import field_names
 
 
@@ -68,7 +67,11 @@ class ParentScopedInline(admin.TabularInline):
 
 
 class CuratedChildInline(ParentScopedInline):
-    """Inline curated records (outputs, flows): they are retracted, never deleted here."""
+    """Inline curated records (outputs, flows): they are retracted, never deleted here. Each
+    is a record of its own with a dozen fields, shown stacked (a row of fields per line): in
+    a table their columns were too narrow to read at 1,280 px."""
+
+    template = "admin/edit_inline/stacked.html"
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return access.can_delete(request.user, obj)
@@ -127,13 +130,10 @@ class FundingLineInline(ParentScopedInline):
 class OutputInline(CuratedChildInline):
     model = Output
     fields = (
-        "public_id",
-        "kind",
-        *field_names("title"),
-        "date",
+        ("public_id", "publication"),
+        field_names("title"),
+        ("kind", "date", "key_achievement"),
         "identifier",
-        "key_achievement",
-        "publication",
     )
     readonly_fields = ("public_id", "publication")
 
@@ -142,13 +142,10 @@ class FactorFlowInline(CuratedChildInline):
     model = FactorFlow
     # A flow's own fields but its parent (project or facility), period and descriptions.
     fields = (
-        "public_id",
-        *(
-            name
-            for name in own_fields(FactorFlow)
-            if name not in {"project", "facility", "period_start", "period_end", "descriptions"}
-        ),
-        "publication",
+        ("public_id", "publication"),
+        ("factor", "direction", "status"),
+        "mechanism",
+        ("quantity", "unit", "value", "currency"),
     )
     readonly_fields = ("public_id", "publication")
     autocomplete_fields = ("mechanism",)

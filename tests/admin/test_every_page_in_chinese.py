@@ -27,7 +27,10 @@ from tests.factories import (
 
 LANGUAGES = {"zh-hans": {"accept-language": "zh-hans"}, "zh-hant": {"accept-language": "zh-hant"}}
 # Names that are the same in every language: formats, standards, the registry's own name.
-ALWAYS = {"ROR", "CSV", "XLSX", "JSON", "URL", "API", "ISO", "OECD", "HTTPS", "zip", "Hetao"}
+ALWAYS = {
+    *("ROR", "CSV", "XLSX", "JSON", "URL", "API", "ISO", "OECD", "HTTPS", "zip", "Hetao"),
+    *("CNY", "HKD", "DOI"),  # currency codes (ISO 4217) and the identifier scheme
+}
 WORD = re.compile(r"[A-Za-z][A-Za-z’']+[A-Za-z]")
 TEXT_FIELDS = (models.CharField, models.TextField, models.JSONField)
 
