@@ -57,13 +57,16 @@ CHUNK = 20_000  # projects per transaction
 
 
 def words(kind: str) -> tuple[tuple[str, str, str], ...]:
-    """(English, 简体, 繁體) words of one kind (topics, methods, places) for titles."""
+    """(English, 简体, 繁體) words of one kind (topics, methods, places, purposes) for titles."""
     lines = (Path(__file__).with_name("synthetic_words.tsv")).read_text(encoding="utf-8")
     rows = [line.split("\t") for line in lines.splitlines() if not line.startswith("#")]
     return tuple((en, hans, hant) for k, en, hans, hant in rows if k == kind)
 
 
 TOPICS, METHODS, PLACES = words("topics"), words("methods"), words("places")
+# What a project's work is for: "… for elderly care", "…：养老护理". With it, 23,040 titles (a
+# million projects share each with about 40 others, as real titles are mostly their own).
+PURPOSES = tuple((f"for {en}", f"：{hans}", f"：{hant}") for en, hans, hant in words("purposes"))
 STATUSES = (
     ("active", 50),
     ("completed", 30),
@@ -479,6 +482,7 @@ class Generator:
                     rng.choice(PLACES),
                     rng.choice(TOPICS),
                     rng.choice(METHODS),
+                    rng.choice(PURPOSES),
                     ("(synthetic)", "（合成）", "（合成）"),
                 )
                 start = date(2015, 1, 1) + timedelta(days=rng.randrange(0, 4300))
@@ -572,9 +576,13 @@ def generate(projects: int, seed: int, *, progress: Any = None) -> Report:
     if connection.vendor == "postgresql":
         # Fresh statistics, and (outside a transaction: VACUUM cannot run in one) the visibility
         # map, without which an index-only scan of the covering list indexes reads the table too
-        # and the planner prefers sequential scans until autovacuum comes by.
-        command = "ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)"
+        # and the planner prefers sequential scans until autovacuum comes by. Every table, the
+        # reference data's too: a table never analysed is planned from guesses (48 research
+        # fields taken for 60, a field's 44,000 facilities for 6,600: 137 ms instead of 5).
         with connection.cursor() as cursor:
-            for model in filled:
-                cursor.execute(f"{command} {connection.ops.quote_name(model._meta.db_table)}")
+            if connection.in_atomic_block:
+                for model in filled:
+                    cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+            else:
+                cursor.execute("VACUUM (ANALYZE)")
     return generator.report

@@ -18,6 +18,7 @@ var/screenshots/admin/<page>-<language>.png for a person to look at.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +57,30 @@ from tests.factories import (
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 LANGUAGES = ("en", "zh-hans", "zh-hant")
+# A file a curator imports: one organisation to add, one row with a kind that does not exist.
+IMPORTED = (
+    "id,name_en,name_zh_hans,name_zh_hant,kind,jurisdiction,country,curating_section,sources,"
+    "verification,as_of\n"
+    ",Hetao Synthetic Biology Institute,河套合成生物研究院,,research_institute,mainland,CN,"
+    "shenzhen,https://example.org/x,verified_secondary,2026-01-15\n"
+    ",Orbital Research Launchpad,,,spaceship,mainland,CN,shenzhen,https://example.org/y,"
+    "verified_secondary,2026-01-15\n"
+)
+ROR = Path(__file__).resolve().parents[2] / "fixtures" / "ror"
+
+
+def ror_upload(folder: Path) -> Path:
+    """One file of two ROR records as a zone editor would upload them over the demo data: CUHK
+    changed (inactive, another website: listed with its changes) and SZBL as it is."""
+    changed = json.loads((ROR / "00t33hh48.json").read_text(encoding="utf-8"))
+    changed["status"] = "inactive"
+    changed["links"] = [{"type": "website", "value": "https://www.cuhk.edu.hk/english/"}]
+    same = json.loads((ROR / "00sdcjz77.json").read_text(encoding="utf-8"))
+    path = folder / "ror-records.json"
+    path.write_text(json.dumps([changed, same]), encoding="utf-8")
+    return path
+
+
 WINDOW = {"width": 1280, "height": 900}
 SERIOUS = {"serious", "critical"}
 CURATED_LISTS = (
@@ -242,16 +267,20 @@ def described(violation: dict[str, Any]) -> str:
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_every_admin_page_fits_1280px_passes_axe_and_keeps_its_tools_off_the_title(
-    live_server: Any, browser: Any, records: dict[str, Any], language: str, screenshot_dir: Path
+    live_server: Any,
+    browser: Any,
+    records: dict[str, Any],
+    language: str,
+    screenshot_dir: Path,
+    tmp_path: Path,
 ) -> None:
     # The superuser reaches every page there is (the delete confirmation is theirs alone).
     page = signed_in(browser, live_server, make_superuser(), language)
     folder = screenshot_dir / "admin"
     folder.mkdir(exist_ok=True)
     problems, axe_totals = [], {}
-    for name, path in admin_pages(records).items():
-        response = page.goto(live_server.url + path)
-        assert response.status == 200, (name, path, response.status)
+
+    def check(name: str) -> None:
         assert page.locator("html").get_attribute("lang") == language, name
         page.screenshot(path=folder / f"{name}-{language}.png", full_page=True)
         if (overflow := sideways_overflow(page)) > 0:
@@ -263,6 +292,27 @@ def test_every_admin_page_fits_1280px_passes_axe_and_keeps_its_tools_off_the_tit
         violations = serious_violations(page)
         axe_totals[name] = len(violations)
         problems.extend(f"{name}: {described(violation)}" for violation in violations)
+
+    for name, path in admin_pages(records).items():
+        response = page.goto(live_server.url + path)
+        assert response.status == 200, (name, path, response.status)
+        check(name)
+    # The pages an upload leads to: the tabular import's preview (its dry run, a bad row named)
+    # and the report of a ROR dry run.
+    upload = tmp_path / "organisations.csv"
+    upload.write_text(IMPORTED, encoding="utf-8")
+    page.goto(live_server.url + url("registry_organisation_import"))
+    page.set_input_files("#id_import_file", str(upload))
+    page.select_option("#id_format", label="csv")
+    page.locator("#content form input[type=submit]").click()
+    page.wait_for_selector("table.import-preview")
+    check("organisation-import-preview")
+    page.goto(live_server.url + url("registry_organisation_import_ror"))
+    page.set_input_files("#id_files", str(ror_upload(tmp_path)))
+    page.locator("#content form input[type=submit]").click()
+    page.wait_for_selector(".registry-ror-summary")
+    assert page.locator("#content table tbody tr").count() == 1  # CUHK, changed
+    check("organisation-import-ror-report")
     page.context.close()
     print(f"serious or critical axe violations by page, {language}: {axe_totals}")  # for -rP
     assert problems == [], f"admin pages in {language}:\n" + "\n".join(problems)

@@ -5,6 +5,7 @@
    - Django's select2 (autocomplete fields) names its box after its own, empty, text: it is
      named by the field's label, and its "clear all" cross, a span inside its list of choices,
      is left to the mouse (the keyboard clears with Backspace);
+   - the import preview's table, which scrolls inside its box, takes the keyboard's focus;
    - django-import-export's export form ties its "Select all" label to no checkbox and wires
      the checkbox with an inline handler, which the Content-Security-Policy blocks.
    Loaded on every admin page (admin/base_site.html); what select2 and the inlines add later
@@ -103,7 +104,18 @@
         }
     }
 
+    // A box that scrolls sideways (the import preview's table, admin.css) is reached from the
+    // keyboard too, to scroll it with the arrow keys.
+    function focusableScrollers(root) {
+        for (const table of root.querySelectorAll("table.import-preview")) {
+            if (!table.hasAttribute("tabindex")) {
+                table.tabIndex = 0;
+            }
+        }
+    }
+
     function nameAll() {
+        focusableScrollers(document);
         nameTabularCells(document);
         nameSelect2Boxes(document);
         wireExportToggle(document);
