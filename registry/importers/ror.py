@@ -858,7 +858,7 @@ def _readable(name: str, value: Any) -> str:
     if isinstance(value, datetime.date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        return "; ".join(f"{key}: {_joined(ids, ', ')}" for key, ids in value.items())
+        return "; ".join(f"{key}: {_joined(ids, ', ')}" for key, ids in sorted(value.items()))
     # Names and sources may hold commas themselves.
     return _joined(value, "; ")
 
