@@ -315,3 +315,45 @@ def test_a_reader_of_traditional_chinese_finds_opens_follows_and_switches_langua
     assert page.locator("header.site nav a").first.inner_text() == "Facilities"
     assert page.locator("section[aria-labelledby=projects] h2").inner_text() == "Projects"
     shot("08-same-organisation-en")
+
+
+def headers_off_their_numbers(page: Any) -> list[str]:
+    """Right-aligned numbers whose column header is not right-aligned over them: the header's
+    right edge and its numbers' differ (each number stood under the next column's header)."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll("table")].flatMap(table => {
+            const headers = [...table.querySelectorAll("thead th")];
+            return [...table.querySelectorAll("tbody tr")].flatMap(row =>
+                [...row.children].map((cell, column) => [cell, headers[column]])
+                    .filter(([cell, header]) => cell.matches("td.number") && header)
+                    .filter(([cell, header]) => {
+                        const style = getComputedStyle(cell);
+                        const numberRight = cell.getBoundingClientRect().right
+                            - parseFloat(style.paddingRight);
+                        const headerStyle = getComputedStyle(header);
+                        const range = document.createRange();
+                        range.selectNodeContents(header);
+                        const textRight = range.getBoundingClientRect().right;
+                        const headerRight = header.getBoundingClientRect().right
+                            - parseFloat(headerStyle.paddingRight);
+                        return Math.abs(textRight - headerRight) > 2
+                            || Math.abs(numberRight - headerRight) > 2;
+                    })
+                    .map(([cell, header]) => `${header.innerText.trim()}: ${cell.innerText}`));
+        })"""
+    )
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_number_stands_under_its_own_column_s_header(
+    live_server: Any, page: Any, demo: dict[str, Any], lang: str
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    off = {}
+    for name in ("statistics", "collaboration", "data", "project"):
+        path, _status = page_types(demo)[name]
+        page.goto(f"{live_server.url}/{lang}/{path}")
+        if wrong := headers_off_their_numbers(page):
+            off[name] = wrong[:5]
+
+    assert off == {}
