@@ -3,12 +3,21 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.http import HttpRequest, HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 
 from hetao.faults import healthz
 from registry.api.errors import not_found
 
+
+def favicon(request: HttpRequest) -> HttpResponsePermanentRedirect:
+    """Browsers and crawlers ask for /favicon.ico whatever the pages link to."""
+    return HttpResponsePermanentRedirect(static("registry/favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path(settings.DJANGO_ADMIN_PATH, admin.site.urls),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -1241,3 +1241,30 @@ def test_every_page_has_one_title_and_a_heading_outline_without_gaps(client, joi
         ]
 
     assert problems == []
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "Hetao Shenzhen–Hong Kong"),
+        ("zh-hans", "河套深港科技创新合作区"),
+        ("zh-hant", "河套深港科技創新合作區"),
+    ],
+)
+@pytest.mark.parametrize("path", ["", "facilities/", "projects/", "statistics/", "data/"])
+def test_every_public_page_describes_itself_to_search_engines_in_its_language(
+    client, language, words, path
+):
+    page = parse(client.get(f"/{language}/{path}").content)
+
+    description = page.find("meta", name="description").attrs["content"]
+    assert words in description
+    assert page.find("link", rel="icon").attrs["href"].endswith(".svg")
+
+
+def test_the_icon_browsers_ask_for_is_the_registry_s(client):
+    response = client.get("/favicon.ico")
+
+    assert response.status_code == 301
+    assert response["Location"].startswith("/static/registry/favicon")
+    assert response["Location"].endswith(".svg")
