@@ -4,35 +4,78 @@ from django.db import migrations, models
 from django.db.models import Q
 
 # The records this migration finds named in one Chinese script only get the other from OpenCC,
-# flagged as derived, as every later save does (registry/scripts.py, derive_label). History is
-# not rewritten: the next save of each record records it.
+# flagged as derived, as every later save does (registry/scripts.py, derive_label). Each is a
+# write like any other: its version goes up (so its ETag changes), and it gets a history row
+# and an "updated" event in the change feed, so partners syncing from either see it.
 LABELS = {
-    "organisation": "name",
-    "facility": "name",
-    "policyinstrument": "name",
-    "fundingscheme": "name",
-    "project": "title",
-    "output": "title",
+    "organisation": ("name", "organisations"),
+    "facility": ("name", "facilities"),
+    "policyinstrument": ("name", "policies"),
+    "fundingscheme": ("name", "funding-schemes"),
+    "project": ("title", "projects"),
+    "output": ("title", "outputs"),
 }
+REASON = "the name in the other Chinese script converted with OpenCC (migration 0010)"
 
 
 def derive(apps, schema_editor):
+    from django.utils import timezone
+
     from registry.scripts import derive_label
 
-    for model_name, stem in LABELS.items():
+    now = timezone.now()
+    event_model = apps.get_model("registry", "ChangeEvent")
+    for model_name, (stem, resource) in LABELS.items():
         model = apps.get_model("registry", model_name)
+        history = apps.get_model("registry", f"historical{model_name}")
+        copied = [
+            field.attname
+            for field in history._meta.concrete_fields
+            if not field.name.startswith("history_")
+        ]
         hans, hant = f"{stem}_zh_hans", f"{stem}_zh_hant"
         one_script = Q(**{hans: ""}, **{f"{hant}__gt": ""}) | Q(**{hant: ""}, **{f"{hans}__gt": ""})
         changed = []
-        for record in model._base_manager.filter(one_script).only("pk", hans, hant).iterator():
+        for record in model._base_manager.filter(one_script).iterator():
             texts, derived = derive_label(
                 {"zh_hans": getattr(record, hans), "zh_hant": getattr(record, hant)}, "", None
             )
             setattr(record, hans, texts["zh_hans"])
             setattr(record, hant, texts["zh_hant"])
             record.derived_script = derived
+            record.version += 1
+            record.updated_at = now
             changed.append(record)
-        model._base_manager.bulk_update(changed, [hans, hant, "derived_script"], batch_size=500)
+        fields = [hans, hant, "derived_script", "version", "updated_at"]
+        model._base_manager.bulk_update(changed, fields, batch_size=500)
+        history.objects.bulk_create(
+            [
+                history(
+                    **{name: getattr(record, name) for name in copied},
+                    history_date=now,
+                    history_type="~",
+                    history_change_reason=REASON,
+                )
+                for record in changed
+            ],
+            batch_size=500,
+        )
+        event_model.objects.bulk_create(
+            [
+                event_model(
+                    kind="updated",
+                    resource=resource,
+                    public_id=record.public_id,
+                    version=record.version,
+                    publication=record.publication,
+                    curating_section=record.curating_section,
+                    owner_id=record.owner_id,
+                    occurred_at=now,
+                )
+                for record in changed
+            ],
+            batch_size=500,
+        )
 
 
 class Migration(migrations.Migration):
