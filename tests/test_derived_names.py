@@ -210,3 +210,17 @@ def test_the_reference_data_names_government_bodies_and_funders_in_chinese():
     research_grants_council = Organisation.objects.get(name_en="Research Grants Council")
     assert research_grants_council.derived_script == "zh_hans"
     assert "https://www.ugc.edu.hk/big5/rgc/" in research_grants_council.sources
+
+
+def test_a_derived_name_follows_its_source_through_two_saves_of_the_same_record():
+    record = stored(named_in_simplified())
+
+    record.name_zh_hans = "深圳湾生命科学实验室"
+    record.save()
+    record.name_zh_hans = "深圳湾区实验室"
+    record.save()
+
+    assert (stored(record).name_zh_hant, stored(record).derived_script) == (
+        "深圳灣區實驗室",
+        "zh_hant",
+    )

@@ -320,6 +320,7 @@ class CuratedRecord(models.Model):
             if signed_in:
                 self.created_by = user
             super().save(*args, **kwargs)
+            self._remember_label()
             return
         with transaction.atomic(using=kwargs.get("using")):
             stored = (
@@ -335,6 +336,7 @@ class CuratedRecord(models.Model):
                 raise StaleRecordError(self, expected_version, stored)
             self.version = stored + 1
             super().save(*args, **kwargs)
+        self._remember_label()
 
     # -- the label in the other Chinese script ----------------------------------------------
     @classmethod
@@ -350,6 +352,12 @@ class CuratedRecord(models.Model):
                 if name in wanted
             }
         return instance
+
+    def _remember_label(self) -> None:
+        """After a save, what is stored is what was just written: a second save of the same
+        instance compares against it, not against what was first read."""
+        if self.DERIVABLE:
+            self._stored_label = {s: getattr(self, f"{self.LABEL_STEM}_{s}") for s in DERIVATIONS}
 
     def derive_label(self, update_fields: Iterable[str] | None = None) -> set[str]:
         """Fill in (or follow, or let go of) the derived Chinese script of the label; returns
